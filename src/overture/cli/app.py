@@ -1,0 +1,58 @@
+"""The ``overture`` command: the Typer app that every command group attaches to."""
+
+from __future__ import annotations
+
+import click
+import typer
+from rich.console import Console
+
+from overture import __version__
+from overture.cli.exit_codes import ExitCode, exit_code_for
+from overture.exceptions import OvertureError
+
+__all__ = ["app", "console", "err_console", "run_cli"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="overture",
+    help="Conduct specialist AI agents toward a measurable marketing objective.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"overture {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Conduct specialist AI agents toward a measurable marketing objective."""
+
+
+def run_cli(args: list[str]) -> int:
+    """Run the CLI on ``args`` and return the exit code; errors are shown, never tracebacks."""
+    try:
+        result = app(args=args, prog_name="overture", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.USAGE
+    except (click.Abort, KeyboardInterrupt):
+        err_console.print("[yellow]Interrupted.[/yellow]")
+        return ExitCode.INTERRUPTED
+    except OvertureError as error:
+        err_console.print(f"[red]Error:[/red] {error}", highlight=False)
+        return exit_code_for(error)
+    return result if isinstance(result, int) else ExitCode.OK
