@@ -1,0 +1,19 @@
+"""Models: the decider every decision goes through, the offline policy, model resolution."""
+
+from overture.models.decider import MODEL_ENV_VAR, Decider, resolve_model, resolve_model_name
+from overture.models.decisions import AgentCard, DecisionInput, NextStep, Plan, Question
+from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
+
+__all__ = [
+    "MODEL_ENV_VAR",
+    "OFFLINE_MODEL_NAME",
+    "AgentCard",
+    "Decider",
+    "DecisionInput",
+    "NextStep",
+    "Plan",
+    "Question",
+    "offline_model",
+    "resolve_model",
+    "resolve_model_name",
+]
