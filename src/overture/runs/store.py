@@ -7,6 +7,7 @@ session is a plain one or a DBOS datasource transaction that also records the st
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
