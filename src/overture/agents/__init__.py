@@ -10,7 +10,9 @@ from overture.agents.base import (
     Environment,
     Tool,
     ToolContext,
+    ToolHandle,
 )
+from overture.agents.briefs import build_brief
 from overture.agents.registry import (
     ENTRY_POINT_GROUP,
     AgentFactory,
@@ -36,4 +38,6 @@ __all__ = [
     "Registry",
     "Tool",
     "ToolContext",
+    "ToolHandle",
+    "build_brief",
 ]

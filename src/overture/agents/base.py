@@ -32,6 +32,7 @@ __all__ = [
     "Environment",
     "Tool",
     "ToolContext",
+    "ToolHandle",
 ]
 
 MAX_TOOLS = 5
@@ -143,7 +144,7 @@ class AgentSpec:
     """Fact keys this agent may see. Anything else is withheld from its brief."""
     provides: frozenset[str] = frozenset()
     """Fact keys this agent produces when it succeeds."""
-    tools: tuple[Tool[BaseModel, BaseModel], ...] = ()
+    tools: tuple[ToolHandle, ...] = ()
     per_cycle: bool = False
     """Whether the agent acts again in every measurement cycle (a send) or once per run."""
 
@@ -157,7 +158,7 @@ class AgentSpec:
         if len(set(names)) != len(names):
             raise RegistryError(f"agent '{self.name}' declares a tool name twice: {names}")
 
-    def tool(self, name: str) -> Tool[BaseModel, BaseModel]:
+    def tool(self, name: str) -> ToolHandle:
         for tool in self.tools:
             if tool.name == name:
                 return tool
@@ -165,6 +166,22 @@ class AgentSpec:
             f"agent '{self.name}' has no tool '{name}'",
             f"its tools are: {', '.join(t.name for t in self.tools) or 'none'}",
         )
+
+
+class ToolHandle(Protocol):
+    """Any tool, whatever its input and output types: what agents list and the outbox calls."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def side_effect(self) -> bool: ...
+    @property
+    def input_model(self) -> type[BaseModel]: ...
+    @property
+    def output_model(self) -> type[BaseModel]: ...
+    def call_json(self, payload: JsonValue, context: ToolContext) -> JsonValue: ...
 
 
 @runtime_checkable

@@ -1,0 +1,40 @@
+"""Builds a conductor from a run's configuration: the same way on a first start and on recovery."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from overture.agents import Registry
+from overture.conductor.config import RunConfig
+from overture.conductor.loop import Conductor
+from overture.conductor.steps import Steps
+from overture.ids import RunId
+from overture.models import Decider, resolve_model
+from overture.runs import RunStore
+
+__all__ = ["build_conductor", "registry_for"]
+
+
+@cache
+def registry_for(plugins: tuple[str, ...]) -> Registry:
+    """The registry with every installed plugin plus ``plugins`` (built once per process)."""
+    return Registry.load(plugins)
+
+
+def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: Steps) -> Conductor:
+    registry = registry_for(config.plugins)
+    environment = registry.environment(config.environment)(
+        Path(config.workspace), config.seed, config.settings
+    )
+    names = config.agents or tuple(registry.agents)
+    return Conductor(
+        run_id=run_id,
+        config=config,
+        store=store,
+        steps=steps,
+        decider=Decider(resolve_model(config.model, registry.models), config.model),
+        environment=environment,
+        agents=registry.build_agents(names, environment),
+        measure=registry.measure(config.measure),
+    )

@@ -1,0 +1,51 @@
+"""How the conductor runs its steps: plainly in tests, as DBOS steps in a durable run.
+
+The loop talks to this small interface only, so the same loop runs with or without the
+workflow engine; durability is added by wrapping, not by forking the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+
+from overture.clock import Clock
+from overture.runs import RunStore
+
+__all__ = ["PlainSteps", "Steps"]
+
+R = TypeVar("R")
+
+
+class Steps(Protocol):
+    def step(self, name: str, fn: Callable[[], R]) -> R:
+        """Run ``fn``; in a durable run its result is recorded and not recomputed on recovery."""
+        ...
+
+    def transaction(self, name: str, fn: Callable[[Session], R]) -> R:
+        """Run ``fn`` in one database transaction on the run store, exactly once."""
+        ...
+
+    def wait_until(self, clock: Clock, moment: datetime) -> None:
+        """Wait until ``moment`` on ``clock`` (durably when the clock is real)."""
+        ...
+
+
+class PlainSteps:
+    """Steps run directly: no recovery, same semantics otherwise."""
+
+    def __init__(self, store: RunStore) -> None:
+        self._store = store
+
+    def step(self, name: str, fn: Callable[[], R]) -> R:
+        return fn()
+
+    def transaction(self, name: str, fn: Callable[[Session], R]) -> R:
+        with self._store.transaction() as session:
+            return fn(session)
+
+    def wait_until(self, clock: Clock, moment: datetime) -> None:
+        clock.wait_until(moment)
