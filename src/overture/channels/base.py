@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -84,6 +84,8 @@ class ChannelEvent(BaseModel):
     ip: str | None = None
     url: str | None = None
     """The clicked link, for clicks."""
+    bounce_type: Literal["hard", "soft"] | None = None
+    """For bounces: ``hard`` (the address does not exist) or ``soft`` (a temporary failure)."""
 
 
 @runtime_checkable
