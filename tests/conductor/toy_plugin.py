@@ -7,7 +7,6 @@ Settings (``RunConfig.settings``):
   toy.ceiling   the highest relative lift the world allows (default 1.0)
   toy.crash_at  "outbox": SIGKILL the process inside the first outbox transaction;
                 "after-send": SIGKILL right after the first send, before it is marked done
-  toy.version   recorded with each agent execution (to test a code change mid-run)
 """
 
 from __future__ import annotations
@@ -39,6 +38,8 @@ from overture.ids import RunId, StepId
 from overture.objective import Objective
 from overture.records import Evidence, Fact, Measurement, TaskLedger
 
+CODE_VERSION = "1"
+"""Recorded with each agent execution; a test edits it to change the code mid-run."""
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BASELINE = 0.20
 
@@ -51,7 +52,6 @@ class World:
         self.path = workspace / "toy.sqlite"
         self.lift = float(settings.get("toy.lift", "0.08"))
         self.ceiling = float(settings.get("toy.ceiling", "1.0"))
-        self.version = settings.get("toy.version", "1")
         self.crash_at = settings.get("toy.crash_at", "")
         with self._db() as db:
             db.execute("CREATE TABLE IF NOT EXISTS sends (key TEXT PRIMARY KEY, audience INT)")
@@ -63,16 +63,17 @@ class World:
 
     def executed(self, agent: str, step: int) -> None:
         with self._db() as db:
-            db.execute("INSERT INTO executions VALUES (?, ?, ?)", (agent, step, self.version))
+            db.execute("INSERT INTO executions VALUES (?, ?, ?)", (agent, step, CODE_VERSION))
 
     def send(self, key: str, audience: int) -> tuple[int, bool]:
+        """Send once per key; a repeated key sends nothing and reports the first receipt."""
         with self._db() as db:
             db.execute("INSERT INTO attempts VALUES (?)", (key,))
             fresh = db.execute("INSERT OR IGNORE INTO sends VALUES (?, ?)", (key, audience))
-            accepted = fresh.rowcount == 1
-        if accepted and self.crash_at == "after-send" and _first_crash(self.path):
+            first = db.execute("SELECT audience FROM sends WHERE key = ?", (key,)).fetchone()[0]
+        if fresh.rowcount == 1 and self.crash_at == "after-send" and _first_crash(self.path):
             os.kill(os.getpid(), signal.SIGKILL)
-        return (audience if accepted else 0), not accepted
+        return int(first), fresh.rowcount != 1
 
     def accepted_sends(self) -> int:
         with self._db() as db:

@@ -68,6 +68,7 @@ class Receipt(BaseModel):
     model_config = _FROZEN
     key: IdempotencyKey
     accepted: int = Field(ge=0)
+    """Messages accepted under this key; for a repeated key, those accepted the first time."""
     duplicate: bool = False
     """True when the key had been seen: nothing was sent this time."""
 

@@ -1,7 +1,8 @@
-"""Attaches every command group to the app: one import and one line per group."""
+"""Attaches every command group to the app: one import per module of commands."""
 
 from __future__ import annotations
 
+from overture.cli import runs
 from overture.cli.app import app
 
-__all__ = ["app"]
+__all__ = ["app", "runs"]

@@ -36,5 +36,5 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
         decider=Decider(resolve_model(config.model, registry.models), config.model),
         environment=environment,
         agents=registry.build_agents(names, environment),
-        measure=registry.measure(config.measure),
+        measure=registry.measure(config.measure or config.objective.metric.value),
     )

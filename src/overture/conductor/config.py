@@ -18,8 +18,9 @@ class RunConfig(BaseModel):
     """``offline`` or ``provider:name``."""
     environment: str = "sim"
     """The registered environment (clock, channel, data) the run acts in."""
-    measure: str = "default"
-    """The registered measure that judges the objective."""
+    measure: str = ""
+    """The registered measure that judges the objective; empty means the one named after the
+    objective's metric (e.g. ``human_open_rate``)."""
     agents: tuple[str, ...] = ()
     """Agents the conductor may dispatch; empty means every registered agent."""
     plugins: tuple[str, ...] = ()

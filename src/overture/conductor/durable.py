@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar, cast
 
 import sqlalchemy as sa
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, SetWorkflowID, WorkflowHandle
 from dbos._datasource import SQLAlchemyDatasource
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,7 @@ class DurableEngine:
         self.system_url = system_url
         self._executor_id = executor_id
         self._system_engine: sa.Engine | None = None
+        self._handles: dict[str, WorkflowHandle[str]] = {}
         self.datasource: SQLAlchemyDatasource
 
     def launch(self) -> DurableEngine:
@@ -107,10 +108,13 @@ class DurableEngine:
     def start(self, run_id: RunId, config: RunConfig) -> None:
         """Start the run in the background; :meth:`result` waits for it."""
         with SetWorkflowID(run_id):
-            DBOS.start_workflow(_conduct, run_id, config.model_dump_json())
+            self._handles[run_id] = DBOS.start_workflow(_conduct, run_id, config.model_dump_json())
 
     def result(self, run_id: RunId) -> Outcome:
         """Wait for the run to end and return its outcome (resuming it if it had failed)."""
+        started = self._handles.pop(run_id, None)
+        if started is not None:  # started here: wait on it directly rather than by polling
+            return Outcome.model_validate_json(started.get_result())
         status = DBOS.get_workflow_status(run_id)
         if status is None:
             raise RunError(f"the run '{run_id}' was never started durably", run_id)

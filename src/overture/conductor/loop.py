@@ -483,9 +483,13 @@ def _run_agent(agent: Agent, brief: Brief) -> tuple[AgentResult, str | None]:
 
 
 def _sends_in(output: JsonValue) -> int:
-    """Messages a side-effecting tool handed to a channel: its output's ``accepted`` count."""
+    """Messages a side-effecting tool handed to a channel: its output's ``accepted`` count.
+
+    Counted once per outbox key: a delivery re-run after a crash gets the channel's receipt for
+    the first attempt (``accepted`` as then), so the budget neither misses nor doubles them.
+    """
     if isinstance(output, dict):
         accepted = output.get("accepted")
-        if isinstance(accepted, int) and not output.get("duplicate"):
+        if isinstance(accepted, int):
             return accepted
     return 0

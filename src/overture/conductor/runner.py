@@ -14,6 +14,7 @@ from overture.conductor.durable import DurableEngine
 from overture.conductor.steps import PlainSteps
 from overture.exceptions import RunError
 from overture.ids import RunId
+from overture.models import close_loops
 from overture.records import Outcome
 from overture.runs import RunStore
 from overture.workspace import Workspace
@@ -84,6 +85,7 @@ class Runner:
             self._engine.shutdown()
             self._engine = None
         self.store.engine.dispose()
+        close_loops()
 
     def __enter__(self) -> Runner:
         return self

@@ -1,5 +1,6 @@
 """Models: the decider every decision goes through, the offline policy, model resolution."""
 
+from overture.models._loop import close_loops
 from overture.models.decider import MODEL_ENV_VAR, Decider, resolve_model, resolve_model_name
 from overture.models.decisions import AgentCard, DecisionInput, NextStep, Plan, Question
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
@@ -13,6 +14,7 @@ __all__ = [
     "NextStep",
     "Plan",
     "Question",
+    "close_loops",
     "offline_model",
     "resolve_model",
     "resolve_model_name",

@@ -16,6 +16,7 @@ from pydantic_ai import Agent as ModelAgent
 from pydantic_ai.models import Model
 
 from overture.exceptions import UsageError
+from overture.models._loop import run_coroutine
 from overture.models.decisions import DecisionInput, NextStep, Plan
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
 from overture.records import Usage
@@ -80,7 +81,7 @@ class Decider:
         return self._ask(self._next, view)
 
     def _ask(self, agent: ModelAgent[None, _T], view: DecisionInput) -> tuple[_T, Usage]:
-        result = agent.run_sync(view.model_dump_json())
+        result = run_coroutine(agent.run(view.model_dump_json()))
         usage = result.usage
         return result.output, Usage(
             requests=usage.requests,

@@ -230,11 +230,12 @@ class RunStore:
             ).all()
         return [_outbox_entry(row) for row in rows]
 
-    def events(self, run_id: str) -> list[Event]:
+    def events(self, run_id: str, *, after: int = 0) -> list[Event]:
+        """The run's events in order; only those with ``seq > after`` when following a run."""
         with Session(self.engine) as session:
             rows = session.execute(
                 sa.select(events_table)
-                .where(events_table.c.run_id == run_id)
+                .where(events_table.c.run_id == run_id, events_table.c.seq > after)
                 .order_by(events_table.c.seq)
             ).all()
         return [
