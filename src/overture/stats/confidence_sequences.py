@@ -44,12 +44,14 @@ Assumptions, stated plainly
 * The guarantee is asymptotic: it holds as the first look moves later, so rates estimated
   from a handful of recipients are not trusted. The standard errors use (s + 1/2) / (n + 1)
   instead of s / n, which keeps them from collapsing to zero when an arm has 0 or all
-  successes. Simulation in this package's tests shows the miss rate staying under alpha from
-  a few dozen recipients per arm on.
+  successes. In this package's tests, 400 simulated streams read at 40 looks from the 20th
+  recipient on (50/50 and 90/10 splits) leave the sequence in 0.75% to 2.5% of streams at
+  alpha = 5%, where a fixed-horizon interval read at the same looks misses in 37% to 50%.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -246,7 +248,11 @@ def _variance(successes: int, trials: int) -> float:
 
 
 def _rho_squared(alpha: float, horizon: int) -> float:
+    return _optimal_scaled_time(alpha) / horizon
+
+
+@functools.cache
+def _optimal_scaled_time(alpha: float) -> float:
     # Setting the derivative of the width at t = horizon to zero gives x = log(1 + x) - 2 log
     # alpha for x = horizon * rho^2, solved by the lower branch of Lambert's W.
-    x = -float(special.lambertw(-alpha * alpha / math.e, k=-1).real) - 1
-    return x / horizon
+    return -float(special.lambertw(-alpha * alpha / math.e, k=-1).real) - 1
