@@ -1,0 +1,371 @@
+"""The simulated email channel: an email service that sends to the simulated population.
+
+:class:`SimulatedEmailChannel` implements :class:`~overture.channels.base.Channel` (name
+``sim-email``). A send is simulated whole when it is accepted, vectorized with NumPy: bounces,
+deliveries, privacy-proxy fetches, human opens, clicks, unsubscribes and complaints, each at the
+moment it happens over the 72 hours after the recipient's send time. :meth:`events` shows those
+whose moment falls in the window asked for (and, with a clock, has already come), as a provider's
+event feed would. A repeated idempotency key sends nothing.
+
+What really happened (which opens were people, their chances) goes to a
+:class:`~overture.sim.truth.GroundTruth` that only benchmarks and the oracle hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from overture.channels.base import ChannelEvent, EventKind, PlannedSend, Receipt
+from overture.clock import Clock, utc
+from overture.ids import CampaignId, IdempotencyKey
+from overture.sim import clients
+from overture.sim.behaviour import ResponseModel, SubjectTable, local_clock, subject_table
+from overture.sim.population import Population
+from overture.sim.scenario import Scenario
+from overture.sim.subjects import NAME_SLOT
+from overture.sim.truth import GroundTruth, SendTruth
+
+__all__ = ["EVENT_KINDS", "EventTable", "SendBatch", "SimulatedEmailChannel"]
+
+EVENT_KINDS = tuple(EventKind)
+"""Event kinds, in the order of an :class:`EventTable`'s ``kind`` codes."""
+
+I64 = npt.NDArray[np.int64]
+_HORIZON = 72 * 3600
+_URL = re.compile(r"https?://[^\s\"'<>)]+")
+_DELIVERED, _BOUNCED, _OPENED, _CLICKED, _UNSUBSCRIBED, _COMPLAINED = range(6)
+
+
+@dataclass(frozen=True, eq=False)
+class SendBatch:
+    """A send in columns: the fast path for large audiences (what :meth:`send` builds)."""
+
+    key: IdempotencyKey
+    campaign_id: CampaignId
+    contacts: I64
+    """Population indexes of the recipients."""
+    send_at: I64
+    """Each recipient's send time, epoch seconds."""
+    subjects: tuple[str, ...]
+    """Subject templates; ``{first_name}`` is filled per contact."""
+    subject: I64
+    """Each recipient's template, an index into ``subjects``."""
+    urls: tuple[str, ...] = ()
+    """Links in the content that clicks go to."""
+
+
+@dataclass(frozen=True, eq=False)
+class EventTable:
+    """Events in columns, in time order; ``to_events`` turns them into :class:`ChannelEvent`."""
+
+    kind: npt.NDArray[np.uint8]
+    contact: I64
+    campaign: npt.NDArray[np.int32]
+    occurred_at: I64
+    """Epoch seconds."""
+    agent: npt.NDArray[np.int16]
+    """Index into :func:`overture.sim.clients.user_agents`, -1 when none."""
+    ip: npt.NDArray[np.uint32]
+    """IPv4 address as an integer, 0 when none."""
+    url: npt.NDArray[np.int32]
+    """Index into ``urls``, -1 when none."""
+    bounce: npt.NDArray[np.int8]
+    """1 hard, 0 soft, -1 not a bounce."""
+    campaigns: tuple[str, ...]
+    urls: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+    def to_events(self, population: Population) -> list[ChannelEvent]:
+        agents = clients.user_agents()
+        kinds = EVENT_KINDS
+        ids = population.contact_ids(self.contact)
+        events: list[ChannelEvent] = []
+        for row, (k, c, t, a, ip, u, b) in enumerate(
+            zip(
+                self.kind.tolist(),
+                self.campaign.tolist(),
+                self.occurred_at.tolist(),
+                self.agent.tolist(),
+                self.ip.tolist(),
+                self.url.tolist(),
+                self.bounce.tolist(),
+                strict=True,
+            )
+        ):
+            events.append(
+                ChannelEvent.model_construct(
+                    kind=kinds[k],
+                    contact_id=ids[row],
+                    campaign_id=CampaignId(self.campaigns[c]),
+                    occurred_at=datetime.fromtimestamp(t, UTC),
+                    user_agent=agents[a] if a >= 0 else None,
+                    ip=clients.ip_text(ip) if ip else None,
+                    url=self.urls[u] if u >= 0 else None,
+                    bounce_type=("hard" if b == 1 else "soft") if b >= 0 else None,
+                )
+            )
+        return events
+
+
+@dataclass(frozen=True, eq=False)
+class _Chunk:
+    kind: npt.NDArray[np.uint8]
+    contact: I64
+    campaign: int
+    occurred_at: I64
+    agent: npt.NDArray[np.int16]
+    ip: npt.NDArray[np.uint32]
+    url: npt.NDArray[np.int32]
+    bounce: npt.NDArray[np.int8]
+
+
+class SimulatedEmailChannel:
+    """An email service over a simulated population; implements the ``Channel`` protocol."""
+
+    name = "sim-email"
+
+    def __init__(
+        self,
+        population: Population,
+        scenario: Scenario,
+        rng: np.random.Generator,
+        *,
+        clock: Clock | None = None,
+        truth: GroundTruth | None = None,
+    ) -> None:
+        self._population = population
+        self._scenario = scenario
+        self._rng = rng
+        self._clock = clock
+        self._truth = truth if truth is not None else GroundTruth(population.size)
+        self._model = ResponseModel(population, scenario)
+        self._keys: set[str] = set()
+        self._chunks: list[_Chunk] = []
+        self._campaigns: list[str] = []
+        self._urls: list[str] = []
+        self._url_codes: dict[str, int] = {}
+        self._table: EventTable | None = None
+
+    # The Channel protocol -------------------------------------------------------------------
+
+    def send(self, planned: PlannedSend) -> Receipt:
+        """Simulate ``planned``; a key already seen sends nothing and returns ``duplicate``."""
+        if planned.key in self._keys:
+            return Receipt(key=planned.key, accepted=0, duplicate=True)
+        recipients = planned.recipients
+        contacts = self._population.index_of([r.contact_id for r in recipients])
+        send_at = np.fromiter(
+            (int(r.send_at.timestamp()) for r in recipients), np.int64, len(recipients)
+        )
+        names = self._population.first_names(contacts)
+        codes: dict[str, int] = {}
+        subject = np.fromiter(
+            (
+                codes.setdefault(_template(r.subject, name), len(codes))
+                for r, name in zip(recipients, names, strict=True)
+            ),
+            np.int64,
+            len(recipients),
+        )
+        batch = SendBatch(
+            key=planned.key,
+            campaign_id=planned.campaign_id,
+            contacts=contacts,
+            send_at=send_at,
+            subjects=tuple(codes),
+            subject=subject,
+            urls=tuple(dict.fromkeys(_URL.findall(planned.content))),
+        )
+        return self.send_batch(batch)
+
+    def events(self, since: datetime, until: datetime) -> Sequence[ChannelEvent]:
+        """Events that occurred in ``[since, until)`` (and not after the clock), in time order."""
+        return self.event_table(since, until).to_events(self._population)
+
+    # Columns --------------------------------------------------------------------------------
+
+    def send_batch(self, batch: SendBatch) -> Receipt:
+        """Simulate a send given in columns; the same idempotency rule as :meth:`send`."""
+        if batch.key in self._keys:
+            return Receipt(key=batch.key, accepted=0, duplicate=True)
+        self._keys.add(batch.key)
+        send_at = batch.send_at
+        if self._clock is not None:
+            # A provider cannot send in the past: late instructions go out now.
+            send_at = np.maximum(send_at, int(self._clock.now().timestamp()))
+        self._campaigns.append(batch.campaign_id)
+        url_codes = np.array([self._url_code(u) for u in batch.urls] or [-1], dtype=np.int32)
+        table = subject_table(batch.subjects)
+        self._simulate(batch, send_at, table, url_codes)
+        self._table = None
+        return Receipt(key=batch.key, accepted=int(batch.contacts.shape[0]))
+
+    def event_table(self, since: datetime, until: datetime) -> EventTable:
+        """Events in ``[since, until)`` as columns, in time order."""
+        if self._clock is not None:
+            until = min(utc(until), self._clock.now())
+        table = self._all()
+        low, high = int(utc(since).timestamp()), int(utc(until).timestamp())
+        times = table.occurred_at
+        keep = np.flatnonzero((times >= low) & (times < high))
+        order = keep[np.argsort(times[keep], kind="stable")]
+        return EventTable(
+            kind=table.kind[order],
+            contact=table.contact[order],
+            campaign=table.campaign[order],
+            occurred_at=times[order],
+            agent=table.agent[order],
+            ip=table.ip[order],
+            url=table.url[order],
+            bounce=table.bounce[order],
+            campaigns=table.campaigns,
+            urls=table.urls,
+        )
+
+    # Simulation -----------------------------------------------------------------------------
+
+    def _url_code(self, url: str) -> int:
+        if url not in self._url_codes:
+            self._url_codes[url] = len(self._urls)
+            self._urls.append(url)
+        return self._url_codes[url]
+
+    def _simulate(
+        self,
+        batch: SendBatch,
+        send_at: I64,
+        table: SubjectTable,
+        url_codes: npt.NDArray[np.int32],
+    ) -> None:
+        pop, scenario, rng = self._population, self._scenario, self._rng
+        contacts = batch.contacts
+        n = contacts.shape[0]
+        load = self._truth.load_before(contacts, send_at, scenario.fatigue.half_life_days)
+        u = rng.random((7, n))
+
+        hard = pop.invalid[contacts]
+        soft = ~hard & (u[0] < scenario.deliverability.soft_bounce)
+        delivered = ~(hard | soft)
+        delivered_at = send_at + 1 + (u[1] * 90).astype(np.int64)
+
+        hour, weekday = local_clock(pop, contacts, delivered_at)
+        chance = self._model.open_probability(contacts, hour, weekday, table, batch.subject, load)
+        human = delivered & (u[2] < chance)
+        machine = delivered & pop.mpp[contacts] & (u[3] < scenario.privacy.fetch_probability)
+        clicked = human & (u[4] < pop.click_propensity[contacts])
+        boost = 1.0 + scenario.fatigue.unsubscribe_boost * load
+        unsubscribed = delivered & (u[5] < pop.unsubscribe_hazard[contacts] * boost)
+        complained = delivered & (u[6] < pop.complaint_hazard[contacts] * boost)
+
+        median = scenario.engagement.open_delay_hours * 3600
+        open_delay = np.minimum(rng.lognormal(np.log(median), 1.2, n), _HORIZON - 600)
+        opened_at = delivered_at + open_delay.astype(np.int64)
+        fetch = scenario.privacy.fetch_delay_seconds
+        fetch_delay = np.minimum(rng.lognormal(np.log(fetch), 0.8, n), 1800)
+        fetched_at = delivered_at + 1 + fetch_delay.astype(np.int64)
+        clicked_at = opened_at + 5 + np.minimum(rng.lognormal(np.log(40), 1.0, n), 500)
+        later = delivered_at + np.minimum(rng.exponential(18 * 3600, n), _HORIZON - 60)
+        unsubscribed_at = np.where(human, clicked_at + 30, later).astype(np.int64)
+        complained_at = (later + 120).astype(np.int64)
+        bounced_at = send_at + 2 + (u[1] * 300).astype(np.int64)
+
+        client = pop.client[contacts]
+        visible_human = human & ~pop.mpp[contacts]  # a proxy's cache hides later human opens
+        parts = [
+            (_DELIVERED, delivered, delivered_at),
+            (_BOUNCED, hard | soft, bounced_at),
+            (_OPENED, machine, fetched_at),
+            (_OPENED, visible_human, opened_at),
+            (_CLICKED, clicked, clicked_at.astype(np.int64)),
+            (_UNSUBSCRIBED, unsubscribed, unsubscribed_at),
+            (_COMPLAINED, complained, complained_at),
+        ]
+        rows = [np.flatnonzero(mask) for _, mask, _ in parts]
+        kind = np.concatenate(
+            [np.full(r.shape[0], k, np.uint8) for (k, _, _), r in zip(parts, rows, strict=True)]
+        )
+        who = np.concatenate([contacts[r] for r in rows])
+        when = np.concatenate([at[r] for (_, _, at), r in zip(parts, rows, strict=True)])
+        none16 = [np.full(r.shape[0], -1, np.int16) for r in rows[:2]]
+        agent = np.concatenate(
+            [
+                *none16,
+                np.zeros(rows[2].shape[0], np.int16),
+                clients.open_agent_codes(client[rows[3]]),
+                clients.click_agent_codes(client[rows[4]]),
+                np.full(rows[5].shape[0] + rows[6].shape[0], -1, np.int16),
+            ]
+        )
+        zero = np.uint32(0)
+        ip = np.concatenate(
+            [
+                np.full(rows[0].shape[0] + rows[1].shape[0], zero, np.uint32),
+                clients.proxy_ips(rows[2].shape[0], rng),
+                clients.open_ips(client[rows[3]], pop.home_ip[contacts[rows[3]]], rng),
+                pop.home_ip[contacts[rows[4]]],
+                np.full(rows[5].shape[0] + rows[6].shape[0], zero, np.uint32),
+            ]
+        )
+        url = np.full(kind.shape[0], -1, np.int32)
+        start = sum(r.shape[0] for r in rows[:4])
+        clicks = rows[4].shape[0]
+        url[start : start + clicks] = url_codes[rng.integers(0, url_codes.shape[0], clicks)]
+        if url_codes[0] < 0 and clicks:
+            url[start : start + clicks] = self._url_code(
+                f"https://example.com/newsletter/{batch.campaign_id}"
+            )
+        bounce = np.full(kind.shape[0], -1, np.int8)
+        first = rows[0].shape[0]
+        bounce[first : first + rows[1].shape[0]] = hard[rows[1]].astype(np.int8)
+        self._chunks.append(
+            _Chunk(kind, who, len(self._campaigns) - 1, when, agent, ip, url, bounce)
+        )
+        self._truth.record(
+            SendTruth(
+                key=batch.key,
+                campaign_id=batch.campaign_id,
+                contacts=contacts,
+                send_at=send_at,
+                delivered=delivered,
+                open_probability=np.where(delivered, chance, 0.0),
+                human_open=human,
+                machine_open=machine,
+                clicked=clicked,
+                unsubscribed=unsubscribed,
+                complained=complained,
+            )
+        )
+
+    def _all(self) -> EventTable:
+        if self._table is None:
+            chunks = self._chunks
+            self._table = EventTable(
+                kind=np.concatenate([c.kind for c in chunks] or [np.zeros(0, np.uint8)]),
+                contact=np.concatenate([c.contact for c in chunks] or [np.zeros(0, np.int64)]),
+                campaign=np.concatenate(
+                    [np.full(c.kind.shape[0], c.campaign, np.int32) for c in chunks]
+                    or [np.zeros(0, np.int32)]
+                ),
+                occurred_at=np.concatenate(
+                    [c.occurred_at for c in chunks] or [np.zeros(0, np.int64)]
+                ),
+                agent=np.concatenate([c.agent for c in chunks] or [np.zeros(0, np.int16)]),
+                ip=np.concatenate([c.ip for c in chunks] or [np.zeros(0, np.uint32)]),
+                url=np.concatenate([c.url for c in chunks] or [np.zeros(0, np.int32)]),
+                bounce=np.concatenate([c.bounce for c in chunks] or [np.zeros(0, np.int8)]),
+                campaigns=tuple(self._campaigns),
+                urls=tuple(self._urls),
+            )
+        return self._table
+
+
+def _template(subject: str, first_name: str) -> str:
+    return subject.replace(first_name, NAME_SLOT) if first_name in subject else subject

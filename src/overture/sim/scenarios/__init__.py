@@ -1,0 +1,3 @@
+"""The scenario files shipped with Overture (read with importlib.resources)."""
+
+__all__: list[str] = []
