@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import click
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from overture import __version__
 from overture.cli.exit_codes import ExitCode, exit_code_for
@@ -44,14 +44,18 @@ def run_cli(args: list[str]) -> int:
     """Run the CLI on ``args`` and return the exit code; errors are shown, never tracebacks."""
     try:
         result = app(args=args, prog_name="overture", standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return ExitCode.USAGE
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("[yellow]Interrupted.[/yellow]")
         return ExitCode.INTERRUPTED
+    except TyperException as error:  # bad options or arguments: Typer shows usage and the error
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"[red]Error:[/red] {error.format_message()}", highlight=False)
+        return ExitCode.USAGE
     except OvertureError as error:
         err_console.print(f"[red]Error:[/red] {error}", highlight=False)
         return exit_code_for(error)

@@ -155,6 +155,7 @@ def run(
 ) -> int:
     """Pursue an objective until it is reached, shown unreachable, or a budget ends the run."""
     from overture.objective import parse_objective
+
     goal = _with_budgets(
         parse_objective(objective, today=date.today()), _pairs(budget or [], "--budget")
     )
