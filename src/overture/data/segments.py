@@ -1,0 +1,219 @@
+"""Segments: named SQL conditions over profiles, and behavioural clusters.
+
+A named segment is a condition over the columns of ``profiles`` (alias ``p``) and
+``profile_features`` (alias ``f``), for example ``f.human_open_rate >= 0.3``. Clusters group
+profiles by their standardized behaviour with k-means; each cluster gets a description
+saying how it differs from the whole base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from overture.data.store import CustomerStore, StoreError
+from overture.exceptions import UsageError
+
+__all__ = [
+    "BUILTIN_SEGMENTS",
+    "CLUSTER_FEATURES",
+    "Cluster",
+    "Segment",
+    "cluster_profiles",
+    "define_segment",
+    "describe_cluster",
+    "segment_sql",
+    "segments",
+]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A named condition and how many profiles meet it now."""
+
+    name: str
+    description: str
+    condition: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One behavioural cluster: its size, its centre in natural units, and what sets it apart."""
+
+    index: int
+    size: int
+    description: str
+    centre: dict[str, float]
+
+
+BUILTIN_SEGMENTS: tuple[tuple[str, str, str], ...] = (
+    ("engaged", "opened as a person or clicked in the last 30 days", "f.recency_days <= 30"),
+    (
+        "dormant",
+        "no human engagement for 90 days, or never",
+        "f.recency_days IS NULL OR f.recency_days > 90",
+    ),
+    ("new", "profile younger than 30 days", "f.tenure_days <= 30"),
+    ("openers", "human-open rate of 30% or more", "f.human_open_rate >= 0.3"),
+    ("buyers", "bought at least once", "f.purchase_count > 0"),
+    (
+        "champions",
+        "recent, frequent, high-spending buyers (RFM 4+ on each)",
+        "f.rfm_recency >= 4 AND f.rfm_frequency >= 4 AND f.rfm_monetary >= 4",
+    ),
+    (
+        "at_risk",
+        "used to buy often, not lately (RFM recency 1-2, frequency 4+)",
+        "f.rfm_recency <= 2 AND f.rfm_frequency >= 4",
+    ),
+)
+"""(name, description, condition) of the segments every store starts with."""
+
+CLUSTER_FEATURES = (
+    "recency_days",
+    "frequency_90d",
+    "human_open_rate",
+    "click_rate",
+    "tenure_days",
+    "purchase_count",
+    "purchase_amount",
+)
+"""The features clustering uses (missing recency counts as one year)."""
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "recency_days": ("long inactive", "recently active"),
+    "frequency_90d": ("frequently engaged", "rarely engaged"),
+    "human_open_rate": ("high open rate", "low open rate"),
+    "click_rate": ("clicks often", "rarely clicks"),
+    "tenure_days": ("long-standing", "new"),
+    "purchase_count": ("repeat buyers", "few purchases"),
+    "purchase_amount": ("high spend", "low spend"),
+}
+_NEVER_DAYS = 365.0
+_FIT_SAMPLE = 50_000
+
+
+def segment_sql(condition: str) -> str:
+    """The profile ids meeting ``condition``."""
+    return (
+        "SELECT p.profile_id FROM profiles p JOIN profile_features f USING (profile_id) "
+        f"WHERE ({condition})"
+    )
+
+
+def _ensure_builtins(store: CustomerStore) -> None:
+    for name, description, condition in BUILTIN_SEGMENTS:
+        store.execute(
+            "INSERT INTO segments VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [name, description, condition],
+        )
+
+
+def define_segment(store: CustomerStore, name: str, condition: str, description: str = "") -> Segment:
+    """Add or replace a named segment; the condition is checked by running it."""
+    if ";" in condition:
+        raise UsageError(
+            "a segment condition is one SQL expression, without ';'",
+            "write a condition such as: f.human_open_rate >= 0.3 AND p.country = 'CA'",
+        )
+    try:
+        size = store.count(f"SELECT count(*) FROM ({segment_sql(condition)})")
+    except StoreError as error:
+        raise UsageError(
+            f"segment '{name}' has a condition the store cannot run: {error.message}",
+            "use the columns of profiles (p.) and profile_features (f.), see docs/data.md",
+        ) from error
+    store.execute(
+        "INSERT OR REPLACE INTO segments VALUES (?, ?, ?)", [name, description or condition, condition]
+    )
+    return Segment(name, description or condition, condition, size)
+
+
+def segments(store: CustomerStore) -> list[Segment]:
+    """Every named segment with its current size (built-in ones included)."""
+    _ensure_builtins(store)
+    found: list[Segment] = []
+    for name, description, condition in store.rows("SELECT * FROM segments ORDER BY name"):
+        size = store.count(f"SELECT count(*) FROM ({segment_sql(str(condition))})")
+        found.append(Segment(str(name), str(description), str(condition), size))
+    return found
+
+
+def cluster_profiles(
+    store: CustomerStore, k: int, rng: np.random.Generator
+) -> list[Cluster]:
+    """Group profiles into ``k`` behavioural clusters, store each profile's cluster, describe each.
+
+    The centres are fitted on a sample (at most 50,000 profiles) drawn with ``rng``, then
+    every profile is assigned to its nearest centre.
+    """
+    if k < 2:
+        raise UsageError("clustering needs at least 2 clusters", "pass --clusters 2 or more")
+    columns = ", ".join(
+        f"coalesce({c}, {_NEVER_DAYS})" if c == "recency_days" else f"coalesce({c}, 0)"
+        for c in CLUSTER_FEATURES
+    )
+    result = store.execute(
+        f"SELECT profile_id, {columns} FROM profile_features ORDER BY profile_id"
+    ).fetchnumpy()
+    ids = result["profile_id"]
+    n = len(ids)
+    if n < k:
+        raise UsageError(
+            f"{n} profiles cannot make {k} clusters",
+            "compute features first (`overture data features`), or ask for fewer clusters",
+        )
+    keys = [key for key in result if key != "profile_id"]
+    matrix = np.column_stack([np.asarray(result[key], dtype=np.float64) for key in keys])
+    mean = matrix.mean(axis=0)
+    std = matrix.std(axis=0)
+    std[std == 0] = 1.0
+    scaled = (matrix - mean) / std
+    sample = scaled if n <= _FIT_SAMPLE else scaled[rng.choice(n, _FIT_SAMPLE, replace=False)]
+    model = KMeans(n_clusters=k, n_init=4, random_state=int(rng.integers(2**31 - 1)))
+    model.fit(sample)
+    labels = model.predict(scaled)
+    _store_labels(store, ids, labels)
+    clusters: list[Cluster] = []
+    for index in range(k):
+        members = labels == index
+        size = int(members.sum())
+        centre_scaled = scaled[members].mean(axis=0) if size else np.zeros(len(keys))
+        centre = matrix[members].mean(axis=0) if size else mean
+        clusters.append(
+            Cluster(
+                index,
+                size,
+                describe_cluster(dict(zip(CLUSTER_FEATURES, centre_scaled.tolist(), strict=True))),
+                dict(zip(CLUSTER_FEATURES, (round(float(v), 3) for v in centre), strict=True)),
+            )
+        )
+    return clusters
+
+
+def describe_cluster(z_scores: dict[str, float], limit: int = 3) -> str:
+    """Words for the features where a cluster's centre stands out (|z| >= 0.25), biggest first."""
+    ranked = sorted(
+        ((abs(z), name, z) for name, z in z_scores.items() if abs(z) >= 0.25 and name in _WORDS),
+        reverse=True,
+    )
+    words = [_WORDS[name][0 if z > 0 else 1] for _, name, z in ranked[:limit]]
+    return ", ".join(words) if words else "typical of the whole base"
+
+
+def _store_labels(store: CustomerStore, ids: object, labels: np.ndarray) -> None:
+    import pyarrow as pa
+
+    table = pa.table({"profile_id": pa.array(ids, pa.string()), "cluster": pa.array(labels, pa.int32())})
+    con = store.connection
+    con.register("_overture_clusters", table)
+    try:
+        store.execute(
+            "UPDATE profile_features f SET cluster = c.cluster "
+            "FROM _overture_clusters c WHERE f.profile_id = c.profile_id"
+        )
+    finally:
+        con.unregister("_overture_clusters")
