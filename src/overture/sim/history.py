@@ -1,0 +1,499 @@
+"""History: weeks of past newsletters, written in the customer store's import formats.
+
+The sender's past is simulated through the same channel as any live send (a fixed weekly
+instant, the usual generic lines, suppression of unsubscribes, complaints and hard bounces),
+then written as CSV files in exactly the layouts of docs/data-formats.md: ``crm-contacts``,
+``consents``, ``email-events`` and ``purchases``. Nothing in them says which opens were machine
+opens: an analyst reads what a provider would have reported.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from overture.sim.channel import EVENT_KINDS, EventTable, SimulatedEmailChannel
+from overture.sim.clients import user_agents
+from overture.sim.policies import PublicAudience, static_plan, weekly_send_moment
+from overture.sim.population import LOCALES, Population
+from overture.sim.scenario import Scenario
+from overture.sim.truth import GroundTruth
+
+__all__ = ["CONSENT_COLUMNS", "CONTACT_COLUMNS", "EVENT_COLUMNS", "HistoryFiles", "write_history"]
+
+CONTACT_COLUMNS = (
+    "contact_id",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "locale",
+    "time_zone",
+    "country",
+    "region",
+    "signup_source",
+    "created_at",
+)
+CONSENT_COLUMNS = (
+    "contact_id",
+    "channel",
+    "purpose",
+    "legal_basis",
+    "status",
+    "recorded_at",
+    "expires_at",
+    "source",
+)
+EVENT_COLUMNS = (
+    "event_id",
+    "contact_id",
+    "email",
+    "campaign_id",
+    "event_type",
+    "occurred_at",
+    "subject",
+    "arm",
+    "user_agent",
+    "ip",
+    "url",
+    "bounce_type",
+)
+PURCHASE_COLUMNS = ("order_id", "contact_id", "email", "amount", "currency", "occurred_at")
+
+I64 = npt.NDArray[np.int64]
+_WEEK = 7 * 86_400
+_YEAR = 365 * 86_400
+_EU = {"FR", "BE", "DE", "ES", "GB", "IT", "NL", "IE", "PT", "AT", "LU"}
+_GONE = ("unsubscribed", "complained")
+
+
+@dataclass(frozen=True)
+class HistoryFiles:
+    """Where the history was written, and how many rows each file holds."""
+
+    contacts: Path
+    consents: Path
+    email_events: Path
+    purchases: Path
+    rows: dict[str, int]
+
+
+def write_history(
+    population: Population,
+    scenario: Scenario,
+    weeks: int,
+    out_dir: Path,
+    rng: np.random.Generator,
+    clock_start: datetime,
+    *,
+    channel: SimulatedEmailChannel | None = None,
+) -> HistoryFiles:
+    """Simulate ``weeks`` weekly newsletters before ``clock_start`` and write the import files.
+
+    Pass ``channel`` to continue a live simulation from the history's fatigue and suppression
+    state; otherwise a private channel is drawn from ``rng``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sender = channel or SimulatedEmailChannel(
+        population, scenario, rng, truth=GroundTruth(population.size)
+    )
+    audience = PublicAudience.of(population)
+    start = clock_start.astimezone(UTC)
+    first_monday = start.date() - timedelta(days=start.weekday()) - timedelta(weeks=weeks)
+    consent = _consent_plan(population, scenario, rng, int(start.timestamp()))
+    mailable = consent.status != 2  # the sender honoured withdrawals made before the history
+    sent_parts: list[_Sent] = []
+    for week in range(weeks):
+        monday = first_monday + timedelta(weeks=week)
+        moment = weekly_send_moment(scenario.history, monday)
+        contacts = np.flatnonzero(mailable & (population.created_at < moment)).astype(np.int64)
+        plan = static_plan(
+            audience, scenario.history, scenario.subjects.generic, contacts, monday, week
+        )
+        campaign = f"newsletter-{monday.isoformat()}"
+        sender.send_batch(plan.batch(f"history-{campaign}", campaign))
+        sent_parts.append(_Sent(contacts, moment, campaign, plan.subjects, plan.subject))
+        feed = sender.event_table(_at(moment), _at(moment + _WEEK))
+        gone = np.isin(feed.kind, [EVENT_KINDS.index(k) for k in _GONE])
+        gone |= (feed.kind == EVENT_KINDS.index("bounced")) & (feed.bounce == 1)
+        mailable[feed.contact[gone]] = False
+
+    events = sender.event_table(_at(0), _at(int(start.timestamp()) + 4 * _WEEK))
+    paths = HistoryFiles(
+        contacts=out_dir / "crm-contacts.csv",
+        consents=out_dir / "consents.csv",
+        email_events=out_dir / "email-events.csv",
+        purchases=out_dir / "purchases.csv",
+        rows={},
+    )
+    emails = population.emails()
+    rows = paths.rows
+    rows["crm-contacts"] = _write_contacts(paths.contacts, population, emails, rng)
+    unsubscribed = events.kind == EVENT_KINDS.index("unsubscribed")
+    rows["consents"] = _write_consents(
+        paths.consents,
+        population,
+        consent,
+        events.contact[unsubscribed],
+        events.occurred_at[unsubscribed],
+    )
+    rows["email-events"] = _write_events(paths.email_events, population, emails, events, sent_parts)
+    clicks = events.kind == EVENT_KINDS.index("clicked")
+    rows["purchases"] = _write_purchases(
+        paths.purchases,
+        population,
+        scenario,
+        emails,
+        rng,
+        (_midnight(first_monday), int(start.timestamp())),
+        events.contact[clicks],
+        events.occurred_at[clicks],
+    )
+    return paths
+
+
+@dataclass(frozen=True, eq=False)
+class _Sent:
+    contacts: I64
+    moment: int
+    campaign: str
+    subjects: tuple[str, ...]
+    subject: I64
+
+
+def _midnight(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+# Contacts --------------------------------------------------------------------------------------
+
+
+def _write_contacts(
+    path: Path, population: Population, emails: list[str], rng: np.random.Generator
+) -> int:
+    firsts, lasts = population.first_names(), population.last_names()
+    regions = population.regions
+    sources = population.signup_sources
+    has_phone = rng.random(population.size) < 0.6
+    digits = rng.integers(0, 10, (population.size, 9))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CONTACT_COLUMNS)
+        for i in range(population.size):
+            region = regions[int(population.region[i])]
+            phone = _phone(region.country, region.region, digits[i]) if has_phone[i] else ""
+            writer.writerow(
+                (
+                    f"C{i + 1:07d}",
+                    emails[i],
+                    firsts[i],
+                    lasts[i],
+                    phone,
+                    LOCALES[int(population.locale[i])],
+                    region.time_zone,
+                    region.country,
+                    region.region,
+                    sources[int(population.signup_source[i])],
+                    _iso(int(population.created_at[i])),
+                )
+            )
+    return population.size
+
+
+_AREA = {"ON": "416", "QC": "514", "BC": "604", "AB": "403", "NS": "902", "NY": "212"}
+_AREA |= {"IL": "312", "CO": "303", "CA": "415"}
+
+
+def _phone(country: str, region: str, digits: npt.NDArray[np.int64]) -> str:
+    d = "".join(str(x) for x in digits.tolist())
+    if country in ("CA", "US"):
+        exchange = str(200 + int(d[:3]) % 800)
+        return f"({_AREA.get(region, '613')}) {exchange}-{d[3:7]}"
+    if country == "FR":
+        return f"06 {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
+    if country == "BE":
+        return f"+32 470 {d[0:2]} {d[2:4]} {d[4:6]}"
+    if country == "GB":
+        return f"+44 7700 900{d[0:3]}"
+    if country == "DE":
+        return f"+49 30 {d[0:7]}"
+    return f"+34 6{d[0:2]} {d[2:5]} {d[5:8]}"
+
+
+# Consents --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _ConsentPlan:
+    status: npt.NDArray[np.int8]
+    """0 valid, 1 missing, 2 withdrawn before the history, 3 expired."""
+    withdrawn_at: I64
+    expired_from: I64
+
+
+def _consent_plan(
+    population: Population, scenario: Scenario, rng: np.random.Generator, now: int
+) -> _ConsentPlan:
+    c = scenario.consent
+    u = rng.random(population.size)
+    status = np.zeros(population.size, np.int8)
+    status[u < c.missing_share + c.withdrawn_share + c.expired_share] = 3
+    status[u < c.missing_share + c.withdrawn_share] = 2
+    status[u < c.missing_share] = 1
+    created = population.created_at
+    withdrawn_at = created + (rng.random(population.size) * np.maximum(now - created, 0) * 0.5)
+    expired_from = now - (rng.random(population.size) * 2 * _YEAR).astype(np.int64) - 86_400
+    return _ConsentPlan(status, withdrawn_at.astype(np.int64), expired_from)
+
+
+def _basis(country: str, region: str, source: str) -> str:
+    if country in _EU:
+        return "soft_opt_in" if source == "purchase" else "express_consent"
+    if region == "QC":
+        return "express_consent"  # Law 25: consent must be manifest and purpose-specific
+    if source == "purchase":
+        return "implied_purchase"
+    return "implied_inquiry" if source == "event" and country == "US" else "express_consent"
+
+
+def _write_consents(
+    path: Path,
+    population: Population,
+    plan: _ConsentPlan,
+    unsubscribed: I64,
+    unsubscribed_at: I64,
+) -> int:
+    regions = population.regions
+    sources = population.signup_sources
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CONSENT_COLUMNS)
+        for i in range(population.size):
+            status = int(plan.status[i])
+            if status == 1:
+                continue
+            region = regions[int(population.region[i])]
+            source = sources[int(population.signup_source[i])]
+            contact = f"C{i + 1:07d}"
+            created = int(population.created_at[i])
+            proof = f"{source}-{created % 100_000:05d}"
+            if status == 3:
+                basis = "express_consent" if region.country in _EU else "implied_purchase"
+                expires = int(plan.expired_from[i])
+                recorded = min(created, expires - 2 * _YEAR)
+                writer.writerow(
+                    (
+                        contact,
+                        "email",
+                        "newsletter",
+                        basis,
+                        "given",
+                        _iso(recorded),
+                        _iso(expires),
+                        proof,
+                    )
+                )
+                count += 1
+                continue
+            basis = _basis(region.country, region.region, source)
+            expires = ""
+            if basis == "implied_purchase":
+                expires = _iso(created + 2 * _YEAR)
+            elif basis == "implied_inquiry":
+                expires = _iso(created + _YEAR // 2)
+            writer.writerow(
+                (contact, "email", "newsletter", basis, "given", _iso(created), expires, proof)
+            )
+            count += 1
+            if status == 2:
+                writer.writerow(
+                    (
+                        contact,
+                        "email",
+                        "newsletter",
+                        basis,
+                        "withdrawn",
+                        _iso(int(plan.withdrawn_at[i])),
+                        "",
+                        "preference-centre",
+                    )
+                )
+                count += 1
+        for i, at in zip(unsubscribed.tolist(), unsubscribed_at.tolist(), strict=True):
+            region = regions[int(population.region[i])]
+            source = sources[int(population.signup_source[i])]
+            writer.writerow(
+                (
+                    f"C{i + 1:07d}",
+                    "email",
+                    "newsletter",
+                    _basis(region.country, region.region, source),
+                    "withdrawn",
+                    _iso(at),
+                    "",
+                    "unsubscribe-link",
+                )
+            )
+            count += 1
+    return count
+
+
+# Email events ----------------------------------------------------------------------------------
+
+
+def _write_events(
+    path: Path,
+    population: Population,
+    emails: list[str],
+    events: EventTable,
+    sent_parts: list[_Sent],
+) -> int:
+    firsts = population.first_names()
+    people = {
+        "idx": np.arange(population.size, dtype=np.int64),
+        "email": np.array(emails, dtype=object),
+        "first_name": np.array(firsts, dtype=object),
+    }
+    subjects: list[str] = []
+    sent_contacts, sent_time, sent_campaign, sent_subject = [], [], [], []
+    campaign_codes = {campaign: code for code, campaign in enumerate(events.campaigns)}
+    for part in sent_parts:
+        offset = len(subjects)
+        subjects.extend(part.subjects)
+        size = part.contacts.shape[0]
+        sent_contacts.append(part.contacts)
+        sent_time.append(np.full(size, part.moment, np.int64))
+        sent_campaign.append(np.full(size, campaign_codes[part.campaign], np.int32))
+        sent_subject.append(part.subject.astype(np.int32) + offset)
+    feed_size = events.kind.shape[0]
+    contact = np.concatenate([*sent_contacts, events.contact])
+    moment = np.concatenate([*sent_time, events.occurred_at])
+    part = np.concatenate(
+        [np.zeros(contact.shape[0] - feed_size, np.int32), events.kind.astype(np.int32) + 1]
+    )
+    # One sort here keeps the file in time order with stable event ids.
+    order = np.lexsort((contact, part, moment))
+    none = np.full(feed_size, -1, np.int32)
+    rows = {
+        "n": np.arange(1, order.shape[0] + 1, dtype=np.int64),
+        "contact": contact[order],
+        "t": moment[order],
+        "part": part[order],
+        "campaign": np.concatenate([*sent_campaign, events.campaign])[order],
+        "subject": np.concatenate([*sent_subject, none])[order],
+        "agent": np.concatenate(
+            [np.full(contact.shape[0] - feed_size, -1, np.int32), events.agent.astype(np.int32)]
+        )[order],
+        "ip": np.concatenate(
+            [np.zeros(contact.shape[0] - feed_size, np.int64), events.ip.astype(np.int64)]
+        )[order],
+        "url": np.concatenate([np.full(contact.shape[0] - feed_size, -1, np.int32), events.url])[
+            order
+        ],
+        "bounce": np.concatenate(
+            [np.full(contact.shape[0] - feed_size, -1, np.int32), events.bounce.astype(np.int32)]
+        )[order],
+    }
+    lookups = {
+        "kinds": ["sent", *(str(k) for k in EVENT_KINDS)],
+        "campaigns": list(events.campaigns),
+        "agents": list(user_agents()),
+        "urls": list(events.urls),
+        "subjects": subjects,
+    }
+    con = duckdb.connect()
+    try:
+        con.register("people", people)
+        con.register("rows", rows)
+        for name, values in lookups.items():
+            con.register(
+                name,
+                {
+                    "code": np.arange(len(values), dtype=np.int32),
+                    "text": np.array(values, dtype=object),
+                },
+            )
+        query = """
+        select
+            'E' || lpad(r.n::varchar, 9, '0') as event_id,
+            'C' || lpad((r.contact + 1)::varchar, 7, '0') as contact_id,
+            p.email as email,
+            c.text as campaign_id,
+            k.text as event_type,
+            strftime(make_timestamp(r.t * 1000000), '%Y-%m-%dT%H:%M:%S+00:00') as occurred_at,
+            replace(s.text, '{first_name}', p.first_name) as subject,
+            NULL::varchar as arm,
+            a.text as user_agent,
+            case when r.ip > 0 then
+                (r.ip >> 24)::varchar || '.' || ((r.ip >> 16) & 255)::varchar || '.' ||
+                ((r.ip >> 8) & 255)::varchar || '.' || (r.ip & 255)::varchar end as ip,
+            u.text as url,
+            case r.bounce when 1 then 'hard' when 0 then 'soft' end as bounce_type
+        from rows r
+        join people p on p.idx = r.contact
+        join kinds k on k.code = r.part
+        join campaigns c on c.code = r.campaign
+        left join subjects s on s.code = r.subject
+        left join agents a on a.code = r.agent
+        left join urls u on u.code = r.url
+        order by r.n
+        """
+        con.sql(query).write_csv(str(path), header=True)
+    finally:
+        con.close()
+    return int(order.shape[0])
+
+
+# Purchases -------------------------------------------------------------------------------------
+
+
+def _write_purchases(
+    path: Path,
+    population: Population,
+    scenario: Scenario,
+    emails: list[str],
+    rng: np.random.Generator,
+    window: tuple[int, int],
+    clickers: I64,
+    clicked_at: I64,
+) -> int:
+    low, high = window
+    weeks = max((high - low) / _WEEK, 0.0)
+    orders = rng.poisson(population.purchase_rate * weeks)
+    buyers = np.repeat(np.arange(population.size, dtype=np.int64), orders)
+    when = low + (rng.random(buyers.shape[0]) * (high - low)).astype(np.int64)
+    converted = rng.random(clickers.shape[0]) < scenario.purchases.click_boost
+    after = clicked_at[converted] + (rng.random(int(converted.sum())) * 86_400).astype(np.int64)
+    buyers = np.concatenate([buyers, clickers[converted]])
+    when = np.concatenate([when, after])
+    keep = (when >= population.created_at[buyers]) & (when < high)
+    buyers, when = buyers[keep], when[keep]
+    order = np.argsort(when, kind="stable")
+    buyers, when = buyers[order], when[order]
+    amounts = rng.lognormal(np.log(scenario.purchases.median_amount), 0.6, buyers.shape[0])
+    currencies = [population.regions[int(r)].currency for r in population.region[buyers]]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PURCHASE_COLUMNS)
+        for k, (i, t, amount, currency) in enumerate(
+            zip(buyers.tolist(), when.tolist(), amounts.tolist(), currencies, strict=True)
+        ):
+            writer.writerow(
+                (f"O{k + 1:08d}", f"C{i + 1:07d}", emails[i], f"{amount:.2f}", currency, _iso(t))
+            )
+    return int(buyers.shape[0])
