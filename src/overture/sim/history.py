@@ -214,8 +214,17 @@ def _write_contacts(
     return population.size
 
 
-_AREA = {"ON": "416", "QC": "514", "BC": "604", "AB": "403", "NS": "902", "NY": "212"}
-_AREA |= {"IL": "312", "CO": "303", "CA": "415"}
+_AREA = {
+    "ON": "416",
+    "QC": "514",
+    "BC": "604",
+    "AB": "403",
+    "NS": "902",
+    "NY": "212",
+    "IL": "312",
+    "CO": "303",
+    "CA": "415",
+}
 
 
 def _phone(country: str, region: str, digits: npt.NDArray[np.int64]) -> str:
