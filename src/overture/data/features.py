@@ -76,7 +76,8 @@ def features_sql() -> str:
         FROM human h JOIN profiles p USING (profile_id)
         WHERE h.kind = 'email'),
     habit AS (
-        SELECT profile_id, mode(hour(local_at)) AS preferred_hour, mode(dayofweek(local_at)) AS preferred_weekday
+        SELECT profile_id, mode(hour(local_at)) AS preferred_hour,
+               mode(dayofweek(local_at)) AS preferred_weekday
         FROM local GROUP BY profile_id),
     mail AS (
         SELECT profile_id,

@@ -91,11 +91,16 @@ def resolve_identities(
     ``seed`` makes that sample reproducible.
     """
     records = _load_records(store)
-    n = records.num_rows
-    uid = records.column("unique_id").to_pylist()
+    work = duckdb.connect()
+    try:
+        work.register("_records_in", records)
+        uid = [str(row[0]) for row in work.execute("SELECT unique_id FROM _records_in").fetchall()]
+        fields, prob = _splink_links(work, threshold, max_pairs, seed)
+    finally:
+        work.close()
+    n = len(uid)
     index = {u: i for i, u in enumerate(uid)}
     det = _deterministic_links(store)
-    fields, prob = _splink_links(records, threshold, max_pairs, seed)
     left = [index[a] for a, _, _, _, _, _ in det] + [index[a] for a, _, _, _, _, _ in prob]
     right = [index[b] for _, b, _, _, _, _ in det] + [index[b] for _, b, _, _, _, _ in prob]
     profile_of_record = _components(n, left, right, uid)
@@ -164,7 +169,7 @@ def _write(store: CustomerStore) -> None:
     )
 
 
-def _load_records(store: CustomerStore) -> pa.Table:
+def _load_records(store: CustomerStore) -> object:
     # Event feeds name contacts the CRM may not have (an ESP keyed by email): they are
     # records too, so their events reach a profile.
     query = f"""
@@ -198,6 +203,9 @@ def _deterministic_links(store: CustomerStore) -> list[_Link]:
         ("email_normalized", "same email", f" AND split_part(key, '@', 1) NOT IN {roles}"),
         ("phone_e164", "same phone", ""),
     ):
+        event_key = (
+            sql.normalized_email("any_value(e.email)") if field == "email_normalized" else "NULL"
+        )
         # Each record joins the first record with the same key: a star, one link per record.
         rows = store.rows(
             f"""WITH r AS (
@@ -205,7 +213,7 @@ def _deterministic_links(store: CustomerStore) -> list[_Link]:
                 WHERE {field} IS NOT NULL
                 UNION ALL
                 SELECT e.source || ':' || e.contact_id,
-                    {sql.normalized_email("any_value(e.email)") if field == "email_normalized" else "NULL"}
+                    {event_key}
                 FROM events e WHERE e.contact_id IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM contacts c
                     WHERE c.source = e.source AND c.contact_id = e.contact_id)
@@ -214,26 +222,34 @@ def _deterministic_links(store: CustomerStore) -> list[_Link]:
                   WHERE key IS NOT NULL{extra})
             SELECT first, uid FROM k WHERE uid <> first ORDER BY 1, 2"""
         )
-        links += [(str(a), str(b), rule, field.removesuffix("_normalized").removesuffix("_e164"), None, None) for a, b in rows]
+        links += [
+            (
+                str(a),
+                str(b),
+                rule,
+                field.removesuffix("_normalized").removesuffix("_e164"),
+                None,
+                None,
+            )
+            for a, b in rows
+        ]
     return links
 
 
 def _splink_links(
-    records: pa.Table, threshold: float, max_pairs: float, seed: int
+    con: duckdb.DuckDBPyConnection, threshold: float, max_pairs: float, seed: int
 ) -> tuple[tuple[str, ...], list[_Link]]:
-    con = duckdb.connect()
-    try:
-        con.register("_records_in", records)
-        con.execute("CREATE TABLE records AS SELECT * FROM _records_in WHERE first_name IS NOT NULL OR last_name IS NOT NULL")
-        total = int(str(con.execute("SELECT count(*) FROM records").fetchall()[0][0]))
-        if total < 2:
-            return (), []
-        fields = _usable_fields(con, total)
-        if len(fields) < _MIN_COMPARISONS:
-            return (), []
-        return tuple(fields), _predict(con, fields, total, threshold, max_pairs, seed)
-    finally:
-        con.close()
+    """Splink's links among the named records in ``con``'s ``_records_in``."""
+    # Records without a name (event-only contacts) have nothing for Splink to weigh.
+    con.execute(
+        "CREATE TABLE records AS SELECT * FROM _records_in "
+        "WHERE first_name IS NOT NULL OR last_name IS NOT NULL"
+    )
+    total = int(str(con.execute("SELECT count(*) FROM records").fetchall()[0][0]))
+    fields = _usable_fields(con, total) if total >= 2 else []
+    if len(fields) < _MIN_COMPARISONS:
+        return (), []
+    return tuple(fields), _predict(con, fields, total, threshold, max_pairs, seed)
 
 
 def _usable_fields(con: duckdb.DuckDBPyConnection, total: int) -> list[str]:
@@ -241,7 +257,9 @@ def _usable_fields(con: duckdb.DuckDBPyConnection, total: int) -> list[str]:
     counts = con.execute(
         "SELECT " + ", ".join(f"count({sql.ident(c)})" for c in candidates) + " FROM records"
     ).fetchall()[0]
-    return [c for c, n in zip(candidates, counts, strict=True) if int(str(n)) >= _MIN_FILLED * total]
+    return [
+        c for c, n in zip(candidates, counts, strict=True) if int(str(n)) >= _MIN_FILLED * total
+    ]
 
 
 def _predict(
@@ -254,9 +272,11 @@ def _predict(
 ) -> list[_Link]:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink.internals.blocking_rule_creator import BlockingRuleCreator
+    from splink.internals.comparison_creator import ComparisonCreator
     from splink.internals.exceptions import SplinkException
 
-    comparisons: list[cl.ComparisonCreator] = []
+    comparisons: list[ComparisonCreator | dict[str, object]] = []
     for field in fields:
         if field in _NAME_FIELDS:
             comparisons.append(cl.NameComparison(field))
@@ -268,11 +288,16 @@ def _predict(
             comparisons.append(cl.ExactMatch(field))
     has = set(fields)
     single = ["first_name", "last_name", "postcode", "birth_date", "national_id", "email", "phone"]
+    rules: list[BlockingRuleCreator | dict[str, object]]
     if total <= _SMALL_BASE:
         rules = [block_on(f) for f in single if f in has]
     else:
         # Single-field blocks explode on common names in a large base: pair them up.
-        pairs = [("first_name", "last_name"), ("last_name", "birth_date"), ("last_name", "postcode")]
+        pairs = [
+            ("first_name", "last_name"),
+            ("last_name", "birth_date"),
+            ("last_name", "postcode"),
+        ]
         rules = [block_on(a, b) for a, b in pairs if a in has and b in has]
         rules += [block_on(f) for f in ("national_id", "email", "phone") if f in has]
     training = [
@@ -329,7 +354,10 @@ def _components(n: int, left: list[int], right: list[int], uid: list[str]) -> li
     if n == 0:
         return []
     graph = coo_matrix(
-        (np.ones(len(left), dtype=np.int8), (np.array(left, dtype=np.int64), np.array(right, dtype=np.int64))),
+        (
+            np.ones(len(left), dtype=np.int8),
+            (np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)),
+        ),
         shape=(n, n),
     )
     _, labels = connected_components(graph, directed=False)
@@ -338,14 +366,16 @@ def _components(n: int, left: list[int], right: list[int], uid: list[str]) -> li
         # uid is sorted, so the first record met is the component's smallest: a stable name.
         first.setdefault(int(label), uid[i])
     return [
-        "p-" + hashlib.sha256(first[int(label)].encode()).hexdigest()[:16] for label in labels.tolist()
+        "p-" + hashlib.sha256(first[int(label)].encode()).hexdigest()[:16]
+        for label in labels.tolist()
     ]
 
 
 def profile_of(store: CustomerStore, source: str, contact_id: str) -> ProfileId | None:
     """The profile a record belongs to, once resolved."""
     value = store.scalar(
-        "SELECT profile_id FROM identities WHERE source = ? AND contact_id = ?", [source, contact_id]
+        "SELECT profile_id FROM identities WHERE source = ? AND contact_id = ?",
+        [source, contact_id],
     )
     return None if value is None else ProfileId(str(value))
 

@@ -379,7 +379,9 @@ def _fast_path_applies(store: CustomerStore, plan: _Plan) -> bool:
     condition = f"source = {sql.literal(plan.source)}"
     if table == "events":
         condition += f" AND kind = {sql.literal(_EVENT_KINDS[plan.kind])}"
-    return not store.count(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {condition} LIMIT 1)")
+    return not store.count(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {condition} LIMIT 1)"
+    )
 
 
 def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
@@ -420,7 +422,9 @@ def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
         if column.choices:
             checks.append(f"{target} NOT IN {sql.in_list(column.choices)}")
     mine = f"import_id = {sql.literal(plan.import_id)}"
-    if checks and store.count(f"SELECT count(*) FROM {table} WHERE {mine} AND ({' OR '.join(checks)})"):
+    if checks and store.count(
+        f"SELECT count(*) FROM {table} WHERE {mine} AND ({' OR '.join(checks)})"
+    ):
         raise _Redo
     key = "contact_id" if table == "contacts" else "event_id"
     if table == "consents":
@@ -534,7 +538,9 @@ def _store_staged(
         same = " AND ".join(
             f"t.{sql.ident(n)} IS NOT DISTINCT FROM s.{sql.ident(n)}" for n in plan.layout.names
         )
-        existing = store.count(f"SELECT count(*) FROM {stage} s WHERE s._problem IS NULL AND {exists}")
+        existing = store.count(
+            f"SELECT count(*) FROM {stage} s WHERE s._problem IS NULL AND {exists}"
+        )
         already = store.count(
             f"SELECT count(*) FROM {stage} s WHERE s._problem IS NULL AND EXISTS "
             f"(SELECT 1 FROM contacts t WHERE {_key_match(plan, table, 't', 's')} AND {same})"
@@ -579,8 +585,11 @@ def _store_staged(
 
 
 def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | None) -> int:
-    head = f"{sql.literal(plan.import_id)}, {sql.literal(plan.kind.value)}, {sql.literal(str(plan.path))}"
+    head = ", ".join(sql.literal(v) for v in (plan.import_id, plan.kind.value, str(plan.path)))
     reject_lines: list[int] = []
+    encoding_reason = (
+        f"not valid {plan.encoding} text (re-save the file as UTF-8, or pass --encoding latin-1)"
+    )
     if rejects is not None:
         reject_lines = sorted(
             int(str(row[0])) for row in store.rows(f"SELECT line FROM {rejects}_errors")
@@ -588,7 +597,7 @@ def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | No
         store.execute(
             f"""INSERT INTO quarantine SELECT {head}, line,
                 CASE WHEN error_type = 'INVALID ENCODING'
-                     THEN {sql.literal(f"not valid {plan.encoding} text (re-save the file as UTF-8, or pass --encoding latin-1)")}
+                     THEN {sql.literal(encoding_reason)}
                      ELSE lower(error_type) || ': ' || error_message END,
                 csv_line
             FROM {rejects}_errors"""
@@ -598,7 +607,7 @@ def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | No
     lines = _physical_lines([int(str(row[0])) for row in rows], reject_lines, header)
     if rows:
         store.execute(
-            f"CREATE TEMP TABLE _overture_lines AS SELECT * FROM (VALUES "
+            "CREATE TEMP TABLE _overture_lines AS SELECT * FROM (VALUES "
             + ", ".join(f"({int(str(r[0]))}, {line})" for r, line in zip(rows, lines, strict=True))
             + ") AS v(_row, line)"
         )

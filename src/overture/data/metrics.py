@@ -75,7 +75,9 @@ def audience_sql(
     params: list[Param] = []
     campaign_filter = ""
     if campaign_ids is not None:
-        campaign_filter = f" AND campaign_id IN {sql.in_list(campaign_ids)}" if campaign_ids else " AND false"
+        campaign_filter = (
+            f" AND campaign_id IN {sql.in_list(campaign_ids)}" if campaign_ids else " AND false"
+        )
     scope: list[str] = []
     if since is not None:
         scope.append("a.at >= ?")

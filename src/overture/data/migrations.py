@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from overture.data.store import CustomerStore
 
-__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "applied_versions"]
+__all__ = ["MIGRATIONS", "Migration", "applied_versions", "apply_migrations"]
 
 
 @dataclass(frozen=True)

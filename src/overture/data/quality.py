@@ -114,13 +114,15 @@ def _checks(as_of_param: str) -> list[tuple[str, str, str]]:
             "contacts with no current email consent (none given, withdrawn last, or expired)",
             f"""WITH latest AS (
                 SELECT source, contact_id, purpose,
-                       arg_max(status, recorded_at) AS status, arg_max(expires_at, recorded_at) AS expires_at
+                       arg_max(status, recorded_at) AS status,
+                       arg_max(expires_at, recorded_at) AS expires_at
                 FROM consents WHERE channel = 'email' AND recorded_at <= {as_of_param}
                 GROUP BY ALL),
             ok AS (SELECT DISTINCT source, contact_id FROM latest
                    WHERE status = 'given' AND (expires_at IS NULL OR expires_at > {as_of_param}))
             SELECT c.source || ':' || c.contact_id FROM contacts c
-            WHERE NOT EXISTS (SELECT 1 FROM ok WHERE ok.source = c.source AND ok.contact_id = c.contact_id)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM ok WHERE ok.source = c.source AND ok.contact_id = c.contact_id)
             ORDER BY 1""",
         ),
         (
@@ -154,7 +156,8 @@ def _checks(as_of_param: str) -> list[tuple[str, str, str]]:
         (
             "quarantined_rows",
             "rows of imported files held back, by reason",
-            """SELECT reason || ' (' || count(*) || ' rows, e.g. ' || min(file || ':' || line) || ')'
+            """SELECT reason || ' (' || count(*) || ' rows, e.g. '
+                   || min(file || ':' || line) || ')'
             FROM quarantine GROUP BY reason ORDER BY count(*) DESC, reason""",
         ),
     ]

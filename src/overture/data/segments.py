@@ -112,7 +112,9 @@ def _ensure_builtins(store: CustomerStore) -> None:
         )
 
 
-def define_segment(store: CustomerStore, name: str, condition: str, description: str = "") -> Segment:
+def define_segment(
+    store: CustomerStore, name: str, condition: str, description: str = ""
+) -> Segment:
     """Add or replace a named segment; the condition is checked by running it."""
     if ";" in condition:
         raise UsageError(
@@ -127,7 +129,8 @@ def define_segment(store: CustomerStore, name: str, condition: str, description:
             "use the columns of profiles (p.) and profile_features (f.), see docs/data.md",
         ) from error
     store.execute(
-        "INSERT OR REPLACE INTO segments VALUES (?, ?, ?)", [name, description or condition, condition]
+        "INSERT OR REPLACE INTO segments VALUES (?, ?, ?)",
+        [name, description or condition, condition],
     )
     return Segment(name, description or condition, condition, size)
 
@@ -142,9 +145,7 @@ def segments(store: CustomerStore) -> list[Segment]:
     return found
 
 
-def cluster_profiles(
-    store: CustomerStore, k: int, rng: np.random.Generator
-) -> list[Cluster]:
+def cluster_profiles(store: CustomerStore, k: int, rng: np.random.Generator) -> list[Cluster]:
     """Group profiles into ``k`` behavioural clusters, store each profile's cluster, describe each.
 
     The centres are fitted on a sample (at most 50,000 profiles) drawn with ``rng``, then
@@ -173,14 +174,14 @@ def cluster_profiles(
     std[std == 0] = 1.0
     scaled = (matrix - mean) / std
     sample = scaled if n <= _FIT_SAMPLE else scaled[rng.choice(n, _FIT_SAMPLE, replace=False)]
-    model = KMeans(n_clusters=k, n_init=4, random_state=int(rng.integers(2**31 - 1)))
+    model = KMeans(n_clusters=k, n_init="auto", random_state=int(rng.integers(2**31 - 1)))
     model.fit(sample)
-    labels = model.predict(scaled)
+    labels = np.asarray(model.predict(scaled), dtype=np.int32)
     _store_labels(store, ids, labels)
     clusters: list[Cluster] = []
     for index in range(k):
-        members = labels == index
-        size = int(members.sum())
+        members = np.equal(labels, index)
+        size = int(np.count_nonzero(members))
         centre_scaled = scaled[members].mean(axis=0) if size else np.zeros(len(keys))
         centre = matrix[members].mean(axis=0) if size else mean
         clusters.append(
@@ -207,7 +208,9 @@ def describe_cluster(z_scores: dict[str, float], limit: int = 3) -> str:
 def _store_labels(store: CustomerStore, ids: object, labels: np.ndarray) -> None:
     import pyarrow as pa
 
-    table = pa.table({"profile_id": pa.array(ids, pa.string()), "cluster": pa.array(labels, pa.int32())})
+    table = pa.table(
+        {"profile_id": pa.array(ids, pa.string()), "cluster": pa.array(labels, pa.int32())}
+    )
     con = store.connection
     con.register("_overture_clusters", table)
     try:

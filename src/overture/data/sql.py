@@ -116,7 +116,7 @@ def value_problem(
     if required:
         checks.append((f"{text} IS NULL", literal(f"missing {name}")))
     if sql_type != "VARCHAR":
-        wanted = _READABLE_TYPES.get(sql_type.split("(")[0], sql_type)
+        wanted = _READABLE_TYPES.get(sql_type.split("(", maxsplit=1)[0], sql_type)
         reason = f"{literal(name + ': cannot read ')} || {text} || {literal(' as ' + wanted)}"
         checks.append((f"{text} IS NOT NULL AND {typed} IS NULL", reason))
     if choices:

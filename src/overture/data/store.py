@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TypeAlias
 
 import duckdb
-import pyarrow as pa
 
 from overture.exceptions import OvertureError
 
@@ -84,8 +83,8 @@ class CustomerStore:
             self.tracer(sql, elapsed)
         return cursor
 
-    def arrow(self, sql: str) -> pa.Table:
-        """A query's result as an Arrow table (for bulk hand-offs: Splink, NumPy)."""
+    def arrow(self, sql: str) -> object:
+        """A query's result as a ``pyarrow.Table``, for bulk hand-offs to other connections."""
         started = time.perf_counter()
         try:
             table = self._con.sql(sql).to_arrow_table()
@@ -117,7 +116,7 @@ class CustomerStore:
         return self._con
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Generator[None]:
         """All or nothing: commit when the block ends, roll back when it raises. Nests."""
         if self._depth:
             self._depth += 1
