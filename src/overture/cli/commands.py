@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from overture.cli import runs
+from overture.cli import data, runs
 from overture.cli.app import app
 
 __all__ = ["app", "runs"]
+
+app.add_typer(data.app, name="data")
