@@ -21,7 +21,7 @@ import numpy.typing as npt
 from overture.sim.channel import EVENT_KINDS, EventTable, SimulatedEmailChannel
 from overture.sim.clients import user_agents
 from overture.sim.policies import PublicAudience, static_plan, weekly_send_moment
-from overture.sim.population import LOCALES, Population
+from overture.sim.population import DEFAULT_START, LOCALES, Population, generate_population
 from overture.sim.scenario import Scenario
 from overture.sim.truth import GroundTruth
 
@@ -156,6 +156,28 @@ def write_history(
         events.occurred_at[clicks],
     )
     return paths
+
+
+def generate_history(
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    weeks: int | None = None,
+    contacts: int | None = None,
+    start: datetime = DEFAULT_START,
+) -> HistoryFiles:
+    """Draw the population of ``seed`` and write its history before ``start`` into ``out_dir``.
+
+    The population is the one :meth:`Simulation.create` draws for the same scenario, seed,
+    size and start, so a live simulation continues with the contacts the files describe.
+    """
+    population_seed, history_seed = np.random.SeedSequence(seed).spawn(2)
+    population = generate_population(
+        scenario, np.random.default_rng(population_seed), contacts=contacts, as_of=start
+    )
+    rng = np.random.default_rng(history_seed.spawn(1)[0])
+    return write_history(population, scenario, weeks or scenario.history.weeks, out_dir, rng, start)
 
 
 @dataclass(frozen=True, eq=False)
