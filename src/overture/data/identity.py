@@ -316,14 +316,25 @@ def _predict(
         retain_intermediate_calculation_columns=True,
     )
     db = DuckDBAPI(con)
-    linker = Linker(db.register("records"), settings, log_level=logging.WARNING)
+    linker = Linker(db.register("records"), settings, log_level=logging.ERROR)
     try:
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         for rule in training:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            except (SplinkException, ValueError) as error:
+                # A small or uniform base can leave a level unobserved; the other
+                # sessions (or the comparisons' default m values) still train the model.
+                _log.info("EM training skipped a blocking rule: %s", error)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
     except SplinkException as error:
         raise StoreError(f"probabilistic matching failed: {error}") from error
+    produced = {
+        str(d[0])
+        for d in con.execute(f"SELECT * FROM {predictions.physical_name} LIMIT 0").description
+    }
+    # Splink leaves out the weight of a comparison it could not train.
+    fields = [f for f in fields if f"mw_{f}" in produced]
     weights = ", ".join(f"mw_{f}" for f in fields)
     rows = con.execute(
         f"SELECT unique_id_l, unique_id_r, match_weight, match_probability, {weights} "
