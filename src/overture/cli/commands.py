@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from overture.cli import bench as bench_commands
 from overture.cli import data, runs
+from overture.cli import sim as sim_commands
 from overture.cli.app import app
 
 __all__ = ["app", "runs"]
 
 app.add_typer(data.app, name="data")
+app.add_typer(sim_commands.app, name="sim")
+app.add_typer(bench_commands.app, name="bench")
