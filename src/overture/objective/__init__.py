@@ -9,5 +9,17 @@ from overture.objective.model import (
     Target,
     TargetKind,
 )
+from overture.objective.parser import SUPPORTED_LANGUAGES, accepted_forms, parse_objective
 
-__all__ = ["Budgets", "Direction", "Metric", "Objective", "Scope", "Target", "TargetKind"]
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "Budgets",
+    "Direction",
+    "Metric",
+    "Objective",
+    "Scope",
+    "Target",
+    "TargetKind",
+    "accepted_forms",
+    "parse_objective",
+]
