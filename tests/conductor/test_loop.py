@@ -145,3 +145,28 @@ def test_token_budget_counts_model_usage(plain_runner: Runner, tmp_path: Path) -
         e.payload for e in plain_runner.store.events(run_id) if isinstance(e.payload, Decided)
     ]
     assert decided == []  # the first decision's tokens already exceed 100
+
+
+def test_a_model_that_cannot_answer_is_replaced_by_the_offline_policy_for_that_step(
+    tmp_path: Path,
+) -> None:
+    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    from overture.conductor import PlainSteps
+    from overture.conductor.assemble import build_conductor
+    from overture.ids import RunId
+    from overture.models import Decider
+    from overture.runs import RunStore
+
+    def prose(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        return ModelResponse(parts=[TextPart("the sender, probably")])
+
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
+    conductor = build_conductor(RunId("run-prose"), toy_config(tmp_path), store, PlainSteps(store))
+    conductor.decider = Decider(FunctionModel(prose, model_name="prose"), "test:prose")
+    outcome = conductor.run()
+    assert outcome.kind is OutcomeKind.REACHED
+    decided = [e.payload for e in store.events("run-prose") if isinstance(e.payload, Decided)]
+    assert all("offline policy" in d.progress.reason for d in decided)
+    assert outcome.summary.count("unpriced") == 1

@@ -1,8 +1,9 @@
 """Durable runs on DBOS: the conductor's loop as a workflow, its steps as DBOS steps.
 
 The loop itself knows nothing of DBOS; :class:`DurableSteps` makes each model call and agent
-dispatch a recorded step and each event write a datasource transaction, which DBOS records in
-the same transaction as its own checkpoint, so a crash never writes an event or outbox row twice.
+dispatch a recorded step. Event writes are steps too, idempotent by sequence number; outbox rows
+are written in a datasource transaction, which DBOS records in the same commit as its own
+checkpoint, so a crash never writes an outbox row twice.
 
 DBOS's application version is pinned to :data:`CONDUCTOR_VERSION`: recovery only picks up
 workflows of the running version, so upgrading Overture must not orphan runs under way. Change
@@ -39,13 +40,22 @@ _R = TypeVar("_R")
 class DurableSteps:
     """Steps recorded by DBOS: completed ones are not run again after a crash."""
 
-    def __init__(self, datasource: SQLAlchemyDatasource) -> None:
+    def __init__(self, datasource: SQLAlchemyDatasource, store: RunStore) -> None:
         self._ds = datasource
+        self._store = store
 
     def step(self, name: str, fn: Callable[[], _R]) -> _R:
         return DBOS.run_step({"name": name}, fn)
 
+    def record(self, name: str, fn: Callable[[Session], _R]) -> _R:
+        def body() -> _R:
+            with self._store.transaction() as session:
+                return fn(session)
+
+        return DBOS.run_step({"name": name}, body)
+
     def transaction(self, name: str, fn: Callable[[Session], _R]) -> _R:
+        # A datasource transaction: DBOS records the step in the same commit as fn's writes.
         ds = self._ds
         return ds.run_tx_step({"name": name}, lambda: fn(ds.sql_session()))
 
@@ -64,7 +74,7 @@ def _conduct(run_id: str, config_json: str) -> str:
     if engine is None:  # pragma: no cover - DBOS only runs workflows after launch()
         raise RunError("the durable engine is not running", run_id)
     config = RunConfig.model_validate_json(config_json)
-    steps = DurableSteps(engine.datasource)
+    steps = DurableSteps(engine.datasource, engine.store)
     conductor = build_conductor(RunId(run_id), config, engine.store, steps)
     return conductor.run().model_dump_json()
 

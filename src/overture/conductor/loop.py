@@ -34,8 +34,17 @@ from overture.conductor.stall import Turn, detect_stall
 from overture.conductor.steps import Steps
 from overture.exceptions import BudgetExhausted
 from overture.ids import RunId, StepId, idempotency_key
-from overture.models import AgentCard, Decider, DecisionInput, NextStep, Plan, Question
+from overture.models import (
+    AgentCard,
+    Decider,
+    DecisionError,
+    DecisionInput,
+    NextStep,
+    Plan,
+    Question,
+)
 from overture.models.offline import next_step as offline_next_step
+from overture.models.offline import plan as offline_plan
 from overture.records import (
     Measurement,
     Outcome,
@@ -241,7 +250,7 @@ class Conductor:
                 )
 
         # The outbox rows and their events commit together, before anything is sent.
-        self._commit("outbox", also=record)
+        self._commit("outbox", also=record, exactly_once=True)
         for key, action in keyed:
             tool = agent.spec.tool(action.tool)
             context = ToolContext(
@@ -294,8 +303,7 @@ class Conductor:
 
         def measure(session: Session) -> tuple[Measurement, Verdict]:
             # The turn's events, the measurement and its verdict commit as one step.
-            for event_seq, event_at, payload in pending:
-                self.store.append(session, self.run_id, event_seq, event_at, payload)
+            self.store.append(session, self.run_id, pending)
             measurement = self.measure(self.objective, self.env, s.ledger)
             verdict = judge(self.objective, measurement)
             measured = Measured(
@@ -304,10 +312,10 @@ class Conductor:
                 met=verdict.met,
                 shown_unreachable=verdict.shown_unreachable,
             )
-            self.store.append(session, self.run_id, seq, at, measured)
+            self.store.append(session, self.run_id, [(seq, at, measured)])
             return measurement, verdict
 
-        s.measurement, s.verdict = self.steps.transaction("measure", measure)
+        s.measurement, s.verdict = self.steps.record("measure", measure)
         s.turns.append(
             Turn(
                 agent=decision.next_agent,
@@ -322,7 +330,7 @@ class Conductor:
     def _plan(self, reason: str) -> None:
         s = self._s
         view = self._view(Question.PLAN, replan_reason=reason)
-        plan, usage = self.steps.step("plan", partial(self.decider.plan, view))
+        plan, usage = self.steps.step("plan", partial(self._ask_plan, view))
         plan, dropped = self._known_steps(plan)
         s.spent = s.spent.add_usage(usage)
         s.ledger = s.ledger.model_copy(
@@ -377,8 +385,25 @@ class Conductor:
         )
 
     def _ask_next(self, view: DecisionInput) -> tuple[NextStep, Usage, float]:
-        decision, usage = self.decider.next_step(view)
+        try:
+            decision, usage = self.decider.next_step(view)
+        except DecisionError as error:
+            # A model that cannot answer validly does not stop the run: the offline policy
+            # decides this step, and the reason says so in the log.
+            fallback = offline_next_step(view)
+            decision = fallback.model_copy(
+                update={"reason": f"{error}; offline policy: {fallback.reason}"}
+            )
+            usage = Usage(cost_usd=None)
         return decision, usage, time.time()
+
+    def _ask_plan(self, view: DecisionInput) -> tuple[Plan, Usage]:
+        try:
+            return self.decider.plan(view)
+        except DecisionError as error:
+            fallback = offline_plan(view)
+            questions = (*fallback.open_questions, f"{error}; the offline policy planned instead")
+            return fallback.model_copy(update={"open_questions": questions}), error.usage
 
     def _view(self, question: Question, replan_reason: str = "") -> DecisionInput:
         s = self._s
@@ -453,8 +478,12 @@ class Conductor:
         *,
         create_run: bool = False,
         also: Callable[[Session], None] | None = None,
+        exactly_once: bool = False,
     ) -> None:
-        """Write the pending events, and ``also`` whatever must commit with them, in one step."""
+        """Write the pending events, and ``also`` whatever must commit with them, in one step.
+
+        Event appends are idempotent by sequence number; ``exactly_once`` is for ``also``
+        writes that are not (a new outbox row)."""
         pending, self._s.pending = self._s.pending, []
 
         def write(session: Session) -> None:
@@ -466,12 +495,14 @@ class Conductor:
                     self.config.model_dump_json(),
                     self.env.clock.now(),
                 )
-            for seq, at, payload in pending:
-                self.store.append(session, self.run_id, seq, at, payload)
+            self.store.append(session, self.run_id, pending)
             if also is not None:
                 also(session)
 
-        self.steps.transaction(name, write)
+        if exactly_once:
+            self.steps.transaction(name, write)
+        else:
+            self.steps.record(name, write)
 
 
 def _run_agent(agent: Agent, brief: Brief) -> tuple[AgentResult, str | None]:

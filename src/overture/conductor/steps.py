@@ -25,8 +25,15 @@ class Steps(Protocol):
         """Run ``fn``; in a durable run its result is recorded and not recomputed on recovery."""
         ...
 
+    def record(self, name: str, fn: Callable[[Session], R]) -> R:
+        """Run ``fn`` in one transaction on the run store, as a step. ``fn``'s writes must be
+        idempotent (events keyed by sequence number, updates guarded by state): a crash after
+        the commit and before the step's checkpoint runs it again."""
+        ...
+
     def transaction(self, name: str, fn: Callable[[Session], R]) -> R:
-        """Run ``fn`` in one database transaction on the run store, exactly once."""
+        """Run ``fn`` in one transaction on the run store, exactly once, even across a crash
+        right after the commit: for writes that must not be repeated (outbox rows)."""
         ...
 
     def wait_until(self, clock: Clock, moment: datetime) -> None:
@@ -43,9 +50,12 @@ class PlainSteps:
     def step(self, name: str, fn: Callable[[], R]) -> R:
         return fn()
 
-    def transaction(self, name: str, fn: Callable[[Session], R]) -> R:
+    def record(self, name: str, fn: Callable[[Session], R]) -> R:
         with self._store.transaction() as session:
             return fn(session)
+
+    def transaction(self, name: str, fn: Callable[[Session], R]) -> R:
+        return self.record(name, fn)
 
     def wait_until(self, clock: Clock, moment: datetime) -> None:
         clock.wait_until(moment)

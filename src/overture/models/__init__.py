@@ -1,7 +1,13 @@
 """Models: the decider every decision goes through, the offline policy, model resolution."""
 
 from overture.models._loop import close_loops
-from overture.models.decider import MODEL_ENV_VAR, Decider, resolve_model, resolve_model_name
+from overture.models.decider import (
+    MODEL_ENV_VAR,
+    Decider,
+    DecisionError,
+    resolve_model,
+    resolve_model_name,
+)
 from overture.models.decisions import AgentCard, DecisionInput, NextStep, Plan, Question
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
 
@@ -10,6 +16,7 @@ __all__ = [
     "OFFLINE_MODEL_NAME",
     "AgentCard",
     "Decider",
+    "DecisionError",
     "DecisionInput",
     "NextStep",
     "Plan",

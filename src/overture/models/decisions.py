@@ -41,7 +41,7 @@ class DecisionInput(BaseModel):
     question: Question
     objective: str
     agents: tuple[AgentCard, ...]
-    ledger: TaskLedger
+    ledger: TaskLedger = TaskLedger()
     cycle: int = 0
     done_this_cycle: tuple[str, ...] = ()
     """Agents that have acted in the current cycle."""

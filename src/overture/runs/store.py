@@ -7,7 +7,7 @@ session is a plain one or a DBOS datasource transaction that also records the st
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import JsonValue, TypeAdapter
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from overture.clock import utc
-from overture.exceptions import RunError, RunNotFound
+from overture.exceptions import RunNotFound
 from overture.objective import Objective
 from overture.records import OutcomeKind
 from overture.runs.events import Event, EventPayload, parse_payload
@@ -143,32 +145,27 @@ class RunStore:
             )
 
     def append(
-        self, session: Session, run_id: str, seq: int, at: datetime, payload: EventPayload
+        self,
+        session: Session,
+        run_id: str,
+        events: Sequence[tuple[int, datetime, EventPayload]],
     ) -> None:
-        """Append event ``seq``. Appending the same ``seq`` again (a re-executed workflow) is a
-        no-op if it is the same kind of event, and an error if the log would be rewritten."""
-        existing = session.execute(
-            sa.select(events_table.c.kind).where(
-                events_table.c.run_id == run_id, events_table.c.seq == seq
-            )
-        ).first()
-        if existing is not None:
-            if existing.kind != payload.kind:
-                raise RunError(
-                    f"event {seq} is '{existing.kind}' in the log, not '{payload.kind}': "
-                    "the event log is append-only",
-                    run_id,
-                )
+        """Append ``(seq, at, payload)`` events. Appending a ``seq`` already in the log (a
+        re-executed workflow writing the same event again) leaves the log as it was."""
+        if not events:
             return
-        session.execute(
-            events_table.insert().values(
-                run_id=run_id,
-                seq=seq,
-                at=utc(at).isoformat(),
-                kind=payload.kind,
-                payload=payload.model_dump_json(),
-            )
-        )
+        rows = [
+            {
+                "run_id": run_id,
+                "seq": seq,
+                "at": utc(at).isoformat(),
+                "kind": payload.kind,
+                "payload": payload.model_dump_json(),
+            }
+            for seq, at, payload in events
+        ]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(events_table).on_conflict_do_nothing(), rows)
 
     def record_action(
         self,
