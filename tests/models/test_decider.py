@@ -76,7 +76,7 @@ def test_the_offline_model_answers_through_pydantic_ai() -> None:
     assert usage.requests == 1 and usage.input_tokens > 0 and usage.cost_usd == 0.0
 
 
-def _scripted(*answers: object) -> tuple[Model, list[list[ModelMessage]]]:
+def _scripted(*answers: str | dict[str, str]) -> tuple[Model, list[list[ModelMessage]]]:
     seen: list[list[ModelMessage]] = []
     replies = list(answers)
 
