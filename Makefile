@@ -42,7 +42,7 @@ pytest: setup ## tests with branch coverage (gate: 90%)
 test: lint typecheck pytest ## everything CI runs
 
 bench: setup ## speed and memory benchmarks, results in bench/results/
-	$(RUN) python -m bench
+	$(RUN) python -m bench $(ONLY)
 
 demo: setup ## the flagship newsletter objective on the simulator, offline
 	$(RUN) overture demo
