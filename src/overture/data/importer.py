@@ -244,7 +244,10 @@ def _fields(
         if mapping is not None:
             if column.name in mapping.columns:
                 source = mapping.columns[column.name]
-                if source not in present:
+                if source not in present and not column.required:
+                    # Optional fields come and go in exports (JSON keys only some events have).
+                    source = None
+                elif source not in present:
                     raise ConfigError(
                         f"{path.name} has no column '{source}'",
                         f"name one of its columns: {', '.join(file_columns)}",
@@ -390,7 +393,8 @@ def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
         name: (layout.column(name).sql_type if name in layout.names else "VARCHAR")
         for name in plan.file_columns
     }
-    rejects = f"_overture_rejects_{plan.import_id}"
+    rejects = f"_overture_fast_{plan.import_id}"
+    _drop_rejects(store, rejects)
     reader = sql.reader(
         str(plan.path), "csv", columns=types, encoding=plan.encoding, rejects=rejects
     )
@@ -463,8 +467,10 @@ def _drop_rejects(store: CustomerStore, rejects: str) -> None:
 
 def _careful_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
     stage = f"_overture_stage_{plan.import_id}"
-    rejects = f"_overture_rejects_{plan.import_id}"
+    rejects = f"_overture_careful_{plan.import_id}"
     use_rejects = plan.file_format == "csv"
+    if use_rejects:
+        _drop_rejects(store, rejects)
     reader = sql.reader(
         str(plan.path),
         plan.file_format,
@@ -592,15 +598,16 @@ def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | No
     )
     if rejects is not None:
         reject_lines = sorted(
-            int(str(row[0])) for row in store.rows(f"SELECT line FROM {rejects}_errors")
+            int(str(row[0])) for row in store.rows(f"SELECT DISTINCT line FROM {rejects}_errors")
         )
+        # The reader reports a short line once per missing column: keep one row per line.
         store.execute(
             f"""INSERT INTO quarantine SELECT {head}, line,
-                CASE WHEN error_type = 'INVALID ENCODING'
+                min(CASE WHEN error_type = 'INVALID ENCODING'
                      THEN {sql.literal(encoding_reason)}
-                     ELSE lower(error_type) || ': ' || error_message END,
-                csv_line
-            FROM {rejects}_errors"""
+                     ELSE lower(error_type) || ': ' || error_message END),
+                any_value(csv_line)
+            FROM {rejects}_errors GROUP BY line"""
         )
     rows = store.rows(f"SELECT _row FROM {stage} WHERE _problem IS NOT NULL ORDER BY _row")
     header = 1 if plan.file_format == "csv" else 0

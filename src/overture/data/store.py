@@ -73,6 +73,8 @@ class CustomerStore:
         """Run one statement; the result can be fetched from the returned cursor."""
         started = time.perf_counter()
         try:
+            # A result left unread would block the connection: finish it first.
+            self._con.complete()
             cursor = self._con.execute(sql, list(params) if params is not None else None)
         except duckdb.Error as error:
             _log.debug("failed after %.3fs: %s", time.perf_counter() - started, _shorten(sql))
@@ -87,6 +89,7 @@ class CustomerStore:
         """A query's result as a ``pyarrow.Table``, for bulk hand-offs to other connections."""
         started = time.perf_counter()
         try:
+            self._con.complete()
             table = self._con.sql(sql).to_arrow_table()
         except duckdb.Error as error:
             raise StoreError(f"the customer store refused a statement: {error}", sql) from error

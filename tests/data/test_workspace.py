@@ -1,0 +1,29 @@
+"""Where the workspace is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from overture.workspace import WORKSPACE_ENV, Workspace, resolve_workspace
+
+
+def test_explicit_wins_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "env"))
+    assert resolve_workspace(tmp_path / "cli") == Workspace(tmp_path / "cli")
+
+
+def test_environment_then_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKSPACE_ENV, str(tmp_path / "env"))
+    assert resolve_workspace(None).root == tmp_path / "env"
+    monkeypatch.delenv(WORKSPACE_ENV)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_workspace(None).root == tmp_path / ".overture"
+
+
+def test_database_files_live_in_the_folder(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    assert workspace.customers_db == tmp_path / "customers.duckdb"
+    assert workspace.runs_db == tmp_path / "runs.sqlite"
+    assert workspace.dbos_db == tmp_path / "dbos.sqlite"
