@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.exceptions import TyperException
 
 from overture import __version__
@@ -57,6 +58,6 @@ def run_cli(args: list[str]) -> int:
             err_console.print(f"[red]Error:[/red] {error.format_message()}", highlight=False)
         return ExitCode.USAGE
     except OvertureError as error:
-        err_console.print(f"[red]Error:[/red] {error}", highlight=False)
+        err_console.print(f"[red]Error:[/red] {escape(str(error))}", highlight=False)
         return exit_code_for(error)
     return result if isinstance(result, int) else ExitCode.OK
