@@ -139,6 +139,7 @@ _IRREGULAR: Mapping[str, tuple[str, ...]] = {
     "drive": ("drives", "drove", "driven", "driving"),
     "bump": ("bumps", "bumped", "bumping"),
     "ramp": ("ramps", "ramped", "ramping"),
+    "keep": ("keeps", "kept", "keeping"),
 }
 
 
@@ -258,7 +259,7 @@ ENGLISH = Vocabulary(
             ),
             _BETTER: ("improve", "improvement", "optimize", "optimise"),
             _REACH: ("reach", "hit", "achieve", "attain"),
-            _NEUTRAL: ("get", "bring", "take", "move"),
+            _NEUTRAL: ("get", "bring", "take", "move", "keep"),
         },
         inflect=True,
     ),
@@ -343,9 +344,9 @@ ENGLISH = Vocabulary(
     fillers=words(
         "please we i you us me want wants wanted would like need needs to let let's lets "
         "help our the my your their its a an goal objective aim aims target try should must "
-        "can could we'd i'd we'll is are be so that overall average total it this"
+        "can could we'd i'd we'll is are be so that overall average total it this in of and"
     ),
-    determiners=("our", "the", "my", "your", "their", "its", "a", "an"),
+    determiners=("our", "the", "my", "your", "their", "its", "a", "an", "all", "every"),
     reserved=words(
         "of for in on to by from among across within at with and or than before until per up down"
     ),
@@ -567,9 +568,12 @@ FRENCH = Vocabulary(
         "je j' nous on veux voulons veut voudrais voudrions souhaite souhaitons aimerais "
         "aimerions il faut objectif but notre nos votre vos mon ma mes le la les l' un une "
         "merci s'il vous plait svp global globale moyen moyenne total doit devons devrait "
-        "faut-il cible"
+        "faut-il cible de du des d' et"
     ),
-    determiners=("notre", "nos", "votre", "vos", "mon", "ma", "mes", "le", "la", "les", "l'"),
+    determiners=(
+        *("notre", "nos", "votre", "vos", "mon", "ma", "mes", "le", "la", "les", "l'"),
+        *("tous", "toutes"),
+    ),
     reserved=words(
         "de du des d' pour sur dans parmi chez aupres a au aux par en avec et ou avant jusqu'a"
     ),
