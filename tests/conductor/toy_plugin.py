@@ -5,6 +5,7 @@ counts every agent execution and every send attempt so tests can prove nothing r
 Settings (``RunConfig.settings``):
   toy.lift      relative lift of the metric per accepted send (default 0.08)
   toy.ceiling   the highest relative lift the world allows (default 1.0)
+  toy.review    "deny" every send, or ask for "approval" of every send (an hour to answer)
   toy.crash_at  "outbox": SIGKILL the process inside the first outbox transaction;
                 "after-send": SIGKILL right after the first send, before it is marked done
 """
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 
@@ -30,6 +31,8 @@ from overture.agents import (
     Brief,
     Environment,
     Registry,
+    Review,
+    ReviewVerdict,
     Tool,
     ToolContext,
 )
@@ -237,7 +240,36 @@ def _measure(objective: Objective, env: Environment, ledger: TaskLedger) -> Meas
     return env.resource("world", World).measurement(env.clock.now())
 
 
+class ToyReviewer:
+    def __init__(self, env: Environment) -> None:
+        self.mode = env.settings.get("toy.review", "")
+        self.clock = env.clock
+
+    def review(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        agent: str,
+        tool: str,
+        input: JsonValue,
+        objective: Objective,
+    ) -> Review:
+        if self.mode == "deny":
+            return Review(verdict=ReviewVerdict.DENY, reason="sends are off", rule="toy.deny")
+        if self.mode == "approval":
+            return Review(
+                verdict=ReviewVerdict.APPROVAL,
+                reason="a person must approve each send",
+                rule="toy.approval",
+                approval_id=f"{run_id}-{step}",
+                deadline=self.clock.now() + timedelta(hours=1),
+            )
+        return Review(verdict=ReviewVerdict.ALLOW)
+
+
 def register(registry: Registry) -> None:
+    registry.add_reviewer("toy", ToyReviewer)
     registry.add_environment("toy", _environment)
     registry.add_measure("toy", _measure)
     registry.add_agent("analyst", _analyst)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from overture.agents.base import Agent, Environment
+from overture.agents.review import ActionReviewer
 from overture.exceptions import RegistryError
 from overture.objective import Objective
 from overture.records import Measurement, TaskLedger
@@ -28,6 +29,7 @@ __all__ = [
     "Measure",
     "ModelFactory",
     "Registry",
+    "ReviewerFactory",
 ]
 
 ENTRY_POINT_GROUP = "overture.plugins"
@@ -41,6 +43,8 @@ Measure = Callable[[Objective, Environment, TaskLedger], Measurement]
 """Measures the objective's metric on data; the only judge of whether it is met."""
 ModelFactory = Callable[[str], "Model"]
 """Builds a pydantic-ai model from the part of ``provider:name`` after the colon."""
+ReviewerFactory = Callable[[Environment], ActionReviewer]
+"""Builds a reviewer of proposed actions for one run's environment."""
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Registry:
         default_factory=dict[str, EnvironmentFactory]
     )
     measures: dict[str, Measure] = field(default_factory=dict[str, Measure])
+    reviewers: dict[str, ReviewerFactory] = field(default_factory=dict[str, ReviewerFactory])
 
     def add_agent(self, name: str, factory: AgentFactory) -> None:
         _add(self.agents, "agent", name, factory)
@@ -65,6 +70,12 @@ class Registry:
 
     def add_measure(self, name: str, measure: Measure) -> None:
         _add(self.measures, "measure", name, measure)
+
+    def add_reviewer(self, name: str, factory: ReviewerFactory) -> None:
+        _add(self.reviewers, "reviewer", name, factory)
+
+    def reviewer(self, name: str) -> ReviewerFactory:
+        return _get(self.reviewers, "reviewer", name)
 
     def build_agents(self, names: Iterable[str], environment: Environment) -> dict[str, Agent]:
         """Build the named agents, checking each one's spec against the name it was asked by."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from overture.runs import (
     ActionDone,
     ActionRecorded,
+    ActionReviewed,
     AgentFinished,
+    ApprovalDecided,
     BriefIssued,
     CycleEnded,
     Decided,
@@ -51,6 +53,15 @@ def describe_event(event: Event) -> str:
                 return f"{p.agent} failed: {p.error}"
             facts = ", ".join(f.key for f in p.facts) or "no new facts"
             return f"{p.agent} finished: {facts}"
+        case ActionReviewed():
+            why = "; ".join(p.reasons) or "no objection"
+            gate = f" (approval {p.approval_id})" if p.approval_id else ""
+            return f"review of {p.tool} by governance: {p.verdict}{gate} — {why}"
+        case ApprovalDecided():
+            if p.expired:
+                return f"approval {p.approval_id}: no answer before the deadline, rejected"
+            answer = "approved" if p.approved else "rejected"
+            return f"approval {p.approval_id}: {answer} by {p.decided_by or 'someone'} {p.note}".strip()
         case ActionRecorded():
             return f"outbox: {p.tool} recorded ({p.key})"
         case ActionDone():

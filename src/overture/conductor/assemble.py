@@ -28,6 +28,7 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
         Path(config.workspace), config.seed, config.settings
     )
     names = config.agents or tuple(registry.agents)
+    reviewers = registry.reviewers if config.reviewers is None else config.reviewers
     return Conductor(
         run_id=run_id,
         config=config,
@@ -37,4 +38,5 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
         environment=environment,
         agents=registry.build_agents(names, environment),
         measure=registry.measure(config.measure or config.objective.metric.value),
+        reviewers=tuple(registry.reviewer(name)(environment) for name in reviewers),
     )

@@ -23,6 +23,8 @@ class RunConfig(BaseModel):
     objective's metric (e.g. ``human_open_rate``)."""
     agents: tuple[str, ...] = ()
     """Agents the conductor may dispatch; empty means every registered agent."""
+    reviewers: tuple[str, ...] | None = None
+    """Reviewers of proposed actions; None means every registered reviewer (governance)."""
     plugins: tuple[str, ...] = ()
     """Extra ``module:function`` plugins to register before building the run."""
     seed: int = 0

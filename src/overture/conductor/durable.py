@@ -67,6 +67,10 @@ class DurableSteps:
         if seconds > 0:
             DBOS.sleep(seconds)  # durable: the remaining time survives a crash
 
+    def wait_for_message(self, topic: str, timeout_seconds: float) -> str | None:
+        message = DBOS.recv(topic, timeout_seconds=max(timeout_seconds, 0.0))
+        return message if isinstance(message, str) else None
+
 
 @DBOS.workflow(name="overture.conduct")
 def _conduct(run_id: str, config_json: str) -> str:

@@ -17,6 +17,8 @@ from pydantic import JsonValue
 from sqlalchemy.orm import Session
 
 from overture.agents import (
+    Action,
+    ActionReviewer,
     Agent,
     AgentResult,
     Brief,
@@ -26,6 +28,7 @@ from overture.agents import (
     ToolHandle,
     build_brief,
 )
+from overture.agents.review import ApprovalAnswer, ReviewVerdict
 from overture.conductor.budgets import Spent, check_budgets
 from overture.conductor.config import RunConfig
 from overture.conductor.judge import Verdict, judge
@@ -56,7 +59,9 @@ from overture.records import (
 from overture.runs import (
     ActionDone,
     ActionRecorded,
+    ActionReviewed,
     AgentFinished,
+    ApprovalDecided,
     BriefIssued,
     CycleEnded,
     Decided,
@@ -107,6 +112,7 @@ class Conductor:
         environment: Environment,
         agents: Mapping[str, Agent],
         measure: Measure,
+        reviewers: tuple[ActionReviewer, ...] = (),
     ) -> None:
         self.run_id = run_id
         self.config = config
@@ -117,6 +123,7 @@ class Conductor:
         self.env = environment
         self.agents = dict(agents)
         self.measure = measure
+        self.reviewers = reviewers
         self._cards = tuple(
             AgentCard(
                 name=name,
@@ -225,12 +232,71 @@ class Conductor:
             self._execute_actions(agent, step, result)
         return result
 
+    def _review(self, agent: Agent, step: int, action: Action) -> bool:
+        """Ask every reviewer; any denial wins; a gate waits durably for a person's answer."""
+        reviews = self.steps.step(
+            f"review:{action.tool}",
+            lambda: [
+                reviewer.review(
+                    run_id=self.run_id,
+                    step=step,
+                    agent=agent.spec.name,
+                    tool=action.tool,
+                    input=action.input,
+                    objective=self.objective,
+                )
+                for reviewer in self.reviewers
+            ],
+        )
+        verdicts = {review.verdict for review in reviews}
+        verdict = (
+            ReviewVerdict.DENY
+            if ReviewVerdict.DENY in verdicts
+            else ReviewVerdict.APPROVAL
+            if ReviewVerdict.APPROVAL in verdicts
+            else ReviewVerdict.ALLOW
+        )
+        gate = next((r for r in reviews if r.verdict is ReviewVerdict.APPROVAL), None)
+        approval_id = gate.approval_id if gate and verdict is ReviewVerdict.APPROVAL else None
+        self._emit(
+            ActionReviewed(
+                agent=agent.spec.name,
+                tool=action.tool,
+                verdict=verdict.value,
+                reasons=tuple(r.reason for r in reviews if r.reason),
+                rules=tuple(r.rule for r in reviews if r.rule),
+                approval_id=approval_id,
+                deadline=gate.deadline if approval_id and gate else None,
+            )
+        )
+        if verdict is ReviewVerdict.ALLOW:
+            return True
+        if verdict is ReviewVerdict.DENY or gate is None or approval_id is None:
+            return False
+        self._commit("review")  # the gate is in the log before the run waits on it
+        timeout = (gate.deadline - self.env.clock.now()).total_seconds() if gate.deadline else 0.0
+        message = self.steps.wait_for_message(approval_id, timeout)
+        answer = ApprovalAnswer.model_validate_json(message) if message else None
+        self._emit(
+            ApprovalDecided(
+                approval_id=approval_id,
+                approved=bool(answer and answer.approved),
+                note=answer.note if answer else "no answer before the deadline",
+                decided_by=answer.decided_by if answer else "",
+                expired=answer is None,
+            )
+        )
+        return bool(answer and answer.approved)
+
     def _execute_actions(self, agent: Agent, step: int, result: AgentResult) -> None:
         s = self._s
+        allowed = [a for a in result.actions if self._review(agent, step, a)]
         keyed = [
             (idempotency_key(self.run_id, StepId(step), f"{a.tool}:{i}:{a.input}"), a)
-            for i, a in enumerate(result.actions)
+            for i, a in enumerate(allowed)
         ]
+        if not keyed:
+            return
         for key, action in keyed:
             self._emit(
                 ActionRecorded(key=key, agent=agent.spec.name, tool=action.tool, input=action.input)

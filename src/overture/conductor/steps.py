@@ -40,12 +40,17 @@ class Steps(Protocol):
         """Wait until ``moment`` on ``clock`` (durably when the clock is real)."""
         ...
 
+    def wait_for_message(self, topic: str, timeout_seconds: float) -> str | None:
+        """A message sent to this run on ``topic`` within the timeout, or None (durable)."""
+        ...
+
 
 class PlainSteps:
     """Steps run directly: no recovery, same semantics otherwise."""
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, messages: dict[str, str] | None = None) -> None:
         self._store = store
+        self.messages: dict[str, str] = dict(messages or {})
 
     def step(self, name: str, fn: Callable[[], R]) -> R:
         return fn()
@@ -59,3 +64,8 @@ class PlainSteps:
 
     def wait_until(self, clock: Clock, moment: datetime) -> None:
         clock.wait_until(moment)
+
+    def wait_for_message(self, topic: str, timeout_seconds: float) -> str | None:
+        """A plain run cannot wait for people: only messages given up front are seen, so an
+        approval gate without one ends as a rejection, never as a send."""
+        return self.messages.pop(topic, None)

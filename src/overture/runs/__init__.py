@@ -3,7 +3,9 @@
 from overture.runs.events import (
     ActionDone,
     ActionRecorded,
+    ActionReviewed,
     AgentFinished,
+    ApprovalDecided,
     BriefIssued,
     CycleEnded,
     Decided,
@@ -22,7 +24,9 @@ from overture.runs.store import OutboxEntry, RunStore, RunSummary, create_engine
 __all__ = [
     "ActionDone",
     "ActionRecorded",
+    "ActionReviewed",
     "AgentFinished",
+    "ApprovalDecided",
     "BriefIssued",
     "CycleEnded",
     "Decided",

@@ -15,7 +15,9 @@ from overture.records import Fact, Measurement, Outcome, ProgressLedger, TaskLed
 __all__ = [
     "ActionDone",
     "ActionRecorded",
+    "ActionReviewed",
     "AgentFinished",
+    "ApprovalDecided",
     "BriefIssued",
     "CycleEnded",
     "Decided",
@@ -86,6 +88,33 @@ class AgentFinished(BaseModel):
     error: str | None = None
 
 
+class ActionReviewed(BaseModel):
+    """What governance decided about a proposed side effect, before any outbox row exists."""
+
+    model_config = _FROZEN
+    kind: Literal["action_reviewed"] = "action_reviewed"
+    agent: str
+    tool: str
+    verdict: str
+    """``allow``, ``deny`` or ``approval``."""
+    reasons: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    approval_id: str | None = None
+    deadline: AwareDatetime | None = None
+
+
+class ApprovalDecided(BaseModel):
+    """A person's answer to an approval gate, or its expiry (a rejection)."""
+
+    model_config = _FROZEN
+    kind: Literal["approval_decided"] = "approval_decided"
+    approval_id: str
+    approved: bool
+    note: str = ""
+    decided_by: str = ""
+    expired: bool = False
+
+
 class ActionRecorded(BaseModel):
     """A side effect written to the outbox, in the same transaction as this event."""
 
@@ -153,6 +182,8 @@ EventPayload = Annotated[
     | Decided
     | BriefIssued
     | AgentFinished
+    | ActionReviewed
+    | ApprovalDecided
     | ActionRecorded
     | ActionDone
     | Measured

@@ -1,0 +1,56 @@
+"""Review of proposed actions: the hook through which governance allows, denies or gates a
+side effect before it reaches the outbox. No model output can skip it: the conductor calls
+every configured reviewer on every action, and any denial wins.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
+
+from overture.objective import Objective
+
+__all__ = ["ActionReviewer", "ApprovalAnswer", "Review", "ReviewVerdict"]
+
+
+class ReviewVerdict(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+    APPROVAL = "approval"
+    """Allowed only once a person approves it before ``deadline``; no answer is a rejection."""
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    verdict: ReviewVerdict
+    reason: str = ""
+    rule: str | None = None
+    """The rule that decided (a policy key or a regulation's reference)."""
+    approval_id: str | None = None
+    deadline: AwareDatetime | None = None
+
+
+class ApprovalAnswer(BaseModel):
+    """The message a person's approval or rejection sends to a waiting run (as JSON)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    approved: bool
+    note: str = ""
+    decided_by: str = ""
+
+
+class ActionReviewer(Protocol):
+    """Reviews one proposed side effect. Must be deterministic: reviews are replayed."""
+
+    def review(
+        self,
+        *,
+        run_id: str,
+        step: int,
+        agent: str,
+        tool: str,
+        input: JsonValue,
+        objective: Objective,
+    ) -> Review: ...
