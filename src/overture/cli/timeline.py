@@ -61,7 +61,8 @@ def describe_event(event: Event) -> str:
             if p.expired:
                 return f"approval {p.approval_id}: no answer before the deadline, rejected"
             answer = "approved" if p.approved else "rejected"
-            return f"approval {p.approval_id}: {answer} by {p.decided_by or 'someone'} {p.note}".strip()
+            who = p.decided_by or "someone"
+            return f"approval {p.approval_id}: {answer} by {who} {p.note}".strip()
         case ActionRecorded():
             return f"outbox: {p.tool} recorded ({p.key})"
         case ActionDone():
