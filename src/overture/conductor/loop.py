@@ -222,7 +222,7 @@ class Conductor:
                 agent=agent.spec.name,
                 output=result.output,
                 facts=facts,
-                evidence_count=len(result.evidence),
+                evidence=result.evidence,
                 text=result.text,
                 usage=result.usage,
                 error=error,

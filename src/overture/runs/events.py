@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from overture.objective import Objective
-from overture.records import Fact, Measurement, Outcome, ProgressLedger, TaskLedger, Usage
+from overture.records import Evidence, Fact, Measurement, Outcome, ProgressLedger, TaskLedger, Usage
 
 __all__ = [
     "ActionDone",
@@ -82,7 +82,8 @@ class AgentFinished(BaseModel):
     agent: str
     output: JsonValue
     facts: tuple[Fact, ...]
-    evidence_count: int
+    evidence: tuple[Evidence, ...] = ()
+    """The tool outputs and query results the agent's output and text rest on."""
     text: str
     usage: Usage
     error: str | None = None
