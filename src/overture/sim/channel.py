@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from overture.channels.base import ChannelEvent, EventKind, PlannedSend, Receipt
 from overture.clock import Clock, utc
+from overture.exceptions import UsageError
 from overture.ids import CampaignId, IdempotencyKey
 from overture.sim import clients
 from overture.sim.behaviour import ResponseModel, SubjectTable, local_clock, subject_table
@@ -161,7 +162,13 @@ class SimulatedEmailChannel:
         if planned.key in self._keys:
             return Receipt(key=planned.key, accepted=0, duplicate=True)
         recipients = planned.recipients
-        contacts = self._population.index_of([r.contact_id for r in recipients])
+        try:
+            contacts = self._population.index_of([r.contact_id for r in recipients])
+        except KeyError as error:
+            raise UsageError(
+                f"a recipient is not in the simulated population: {error.args[0]}",
+                "send only to contacts of this simulation (ids C0000001, C0000002, ...)",
+            ) from None
         send_at = np.fromiter(
             (int(r.send_at.timestamp()) for r in recipients), np.int64, len(recipients)
         )

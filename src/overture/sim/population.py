@@ -9,6 +9,7 @@ the channel's events and the store's import files.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -88,7 +89,7 @@ class Population:
         chosen = range(self.size) if indexes is None else indexes.tolist()
         return [ContactId(f"C{i + 1:07d}") for i in chosen]
 
-    def index_of(self, contact_ids: list[str] | tuple[str, ...]) -> I64:
+    def index_of(self, contact_ids: Sequence[str]) -> I64:
         """Indexes of ``contact_ids``; an id not in the population raises ``KeyError``."""
         try:
             indexes = np.fromiter((int(c[1:]) for c in contact_ids), np.int64, len(contact_ids))

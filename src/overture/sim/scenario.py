@@ -40,7 +40,7 @@ __all__ = [
     "scenario_names",
 ]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Weight = Annotated[float, Field(gt=0.0)]
 
@@ -336,16 +336,27 @@ class Scenario(BaseModel):
     description: str = ""
     """What this scenario is for."""
     audience: Audience
+    """Who is on the list."""
     engagement: Engagement = Engagement()
+    """Open, click, unsubscribe and complaint propensities."""
     timing: Timing = Timing()
+    """Weekday and time-of-day response."""
     archetypes: tuple[Archetype, ...] = Field(min_length=1)
+    """Latent kinds of readers (at least one)."""
     subjects: Subjects
+    """Subject-line effects and lines."""
     fatigue: Fatigue = Fatigue()
+    """How recent sends wear contacts out."""
     privacy: Privacy = Privacy()
+    """Privacy proxies (machine opens)."""
     deliverability: Deliverability = Deliverability()
+    """Bounces."""
     consent: Consent = Consent()
+    """Missing and lapsed consent records."""
     purchases: Purchases = Purchases()
+    """Orders."""
     history: History = History()
+    """The sender's past newsletters."""
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

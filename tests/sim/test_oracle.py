@@ -1,0 +1,77 @@
+"""The oracle: scores any plan as the channel draws, and no plan beats its best."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from overture.sim import Plan, Simulation
+from overture.sim.policies import localized_subjects
+
+
+def test_no_plan_beats_the_oracle(world: Simulation) -> None:
+    candidates = localized_subjects(world.scenario.subjects.candidates)
+    day = world.send_day()
+    best = world.oracle.best_rate(candidates, day=day)
+    n = world.population.size
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, 2**32 - 1))
+    def check(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        plan = world.audience.plan(
+            np.arange(n, dtype=np.int64),
+            day,
+            rng.integers(0, 24, n),
+            candidates,
+            rng.integers(0, len(candidates), n),
+        )
+        assert world.oracle.expected_rate(plan) <= best.rate + 1e-12
+
+    check()
+    usual = world.static_plan(0)
+    assert world.oracle.expected_rate(usual) < best.rate
+    # Fewer hours or fewer lines can only lower the best.
+    assert world.oracle.best_rate(candidates[:2], hours=[10], day=day).rate <= best.rate
+
+
+def test_the_expected_rate_is_what_the_channel_realizes(world: Simulation) -> None:
+    plan = world.static_plan(0)
+    expected = world.oracle.expected_rate(plan)
+    sent = world.send(plan, "k")
+    assert sent is not None
+    assert sent.expected_human_open_rate == pytest.approx(expected, rel=0.01)
+    delivered = int(sent.delivered.sum())
+    se = np.sqrt(expected * (1 - expected) / delivered)
+    assert abs(sent.human_open_rate - expected) < 4 * se
+
+
+def test_best_plan_sends_at_the_chosen_local_hours(world: Simulation) -> None:
+    day = world.send_day()
+    best = world.oracle.best_rate(["Hello there", "5 tips for you"], hours=[9, 18], day=day)
+    plan = best.plan
+    assert plan.size == world.population.size
+    assert set(plan.subject.tolist()) <= {0, 1}
+    moments = plan.send_at
+    assert (moments >= int(world.clock.now().timestamp())).all()
+    assert (moments < int((world.clock.now() + timedelta(days=3)).timestamp())).all()
+    assert world.oracle.expected_rate(plan) == pytest.approx(best.rate)
+
+
+def test_the_oracle_needs_candidates_and_hours(world: Simulation) -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        world.oracle.best_rate([], day=world.send_day())
+    with pytest.raises(ValueError, match="at least one"):
+        world.oracle.best_rate(["a"], hours=[], day=world.send_day())
+
+
+def test_plans_of_invalid_addresses_only_expect_nothing(world: Simulation) -> None:
+    invalid = np.flatnonzero(world.population.invalid).astype(np.int64)
+    plan = Plan(
+        invalid, np.full(invalid.size, 0, np.int64), ("Hi",), np.zeros(invalid.size, np.int64)
+    )
+    assert world.oracle.expected_rate(plan) == 0.0
