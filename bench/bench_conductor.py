@@ -7,6 +7,7 @@ the durable case, DBOS's step checkpoints. Target: median <= 5 ms per step with 
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import sys
@@ -87,7 +88,7 @@ def _per_step_ms(durable: bool, root: Path) -> dict[str, float]:
     with Runner(Workspace(root), durable=durable) as runner:
         _, outcome = runner.run(_config(root, STEPS))
     assert outcome.kind is OutcomeKind.BUDGET_EXHAUSTED, outcome.summary
-    gaps = [(b - a) * 1000 for a, b in zip(_turn_times, _turn_times[1:], strict=False)]
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(_turn_times)]
     return {
         "median_ms": statistics.median(gaps),
         "p90_ms": statistics.quantiles(gaps, n=10)[-1],
