@@ -318,7 +318,9 @@ def _predict(
     db = DuckDBAPI(con)
     linker = Linker(db.register("records"), settings, log_level=logging.ERROR)
     try:
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        # Never ask for more random pairs than the base has.
+        pairs = min(max_pairs, total * (total - 1) / 2)
+        linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
         for rule in training:
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(rule)

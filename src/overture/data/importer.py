@@ -119,8 +119,8 @@ def to_e164(phone: str, country: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _e164_udf(phone: str, country: str) -> str | None:
-    return to_e164(phone, country)
+def _e164_udf(phone: str | None, country: str | None) -> str | None:
+    return None if phone is None else to_e164(phone, country or "")
 
 
 def _fingerprint(path: Path) -> str:
@@ -297,7 +297,12 @@ def _register_functions(store: CustomerStore) -> None:
     if store.count("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'overture_e164'"):
         return
     store.connection.create_function(
-        "overture_e164", _e164_udf, ["VARCHAR", "VARCHAR"], "VARCHAR", side_effects=False
+        "overture_e164",
+        _e164_udf,
+        ["VARCHAR", "VARCHAR"],
+        "VARCHAR",
+        null_handling="special",
+        side_effects=False,
     )
 
 
@@ -313,7 +318,7 @@ def _targets(plan: _Plan, value: Callable[[str], str]) -> tuple[str, list[tuple[
         names = [c.name for c in plan.layout.columns]
         pairs = [("source", src)] + [(n, value(n)) for n in names]
         pairs.append(("email_normalized", sql.normalized_email(value("email"))))
-        e164 = f"overture_e164({value('phone')}, coalesce({value('country')}, ''))"
+        e164 = f"overture_e164({value('phone')}, {value('country')})"
         pairs.append(("phone_e164", e164))
         return "contacts", [*pairs, ("import_id", imp)]
     if kind is Kind.CONSENTS:
@@ -408,11 +413,10 @@ def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
     table, pairs = _targets(plan, value)
     columns = ", ".join(sql.ident(name) for name, _ in pairs)
     select = ", ".join(expr for _, expr in pairs)
-    try:
-        loaded = store.count(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {reader}")
-        rejected = store.count(f"SELECT count(*) FROM {rejects}_errors")
-    finally:
-        _drop_rejects(store, rejects)
+    # On failure the transaction's rollback removes the rejects tables with everything else.
+    loaded = store.count(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {reader}")
+    rejected = store.count(f"SELECT count(*) FROM {rejects}_errors")
+    _drop_rejects(store, rejects)
     if rejected:
         raise _Redo
     stored = dict(pairs)
@@ -484,12 +488,10 @@ def _careful_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
             f"cannot read {plan.path} as {plan.file_format}: {error.message}",
             "fix the file at the line named above, or export it again",
         ) from error
-    try:
-        summary = _store_staged(store, plan, stage, rejects if use_rejects else None)
-    finally:
-        store.execute(f"DROP TABLE IF EXISTS {stage}")
-        if use_rejects:
-            _drop_rejects(store, rejects)
+    summary = _store_staged(store, plan, stage, rejects if use_rejects else None)
+    store.execute(f"DROP TABLE {stage}")
+    if use_rejects:
+        _drop_rejects(store, rejects)
     return summary
 
 
