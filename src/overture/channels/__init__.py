@@ -7,6 +7,7 @@ from overture.channels.base import (
     PlannedSend,
     Receipt,
     Recipient,
+    Removal,
 )
 
-__all__ = ["Channel", "ChannelEvent", "EventKind", "PlannedSend", "Receipt", "Recipient"]
+__all__ = ["Channel", "ChannelEvent", "EventKind", "PlannedSend", "Receipt", "Recipient", "Removal"]

@@ -24,6 +24,7 @@ __all__ = [
     "PlannedSend",
     "Receipt",
     "Recipient",
+    "Removal",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -62,6 +63,15 @@ class PlannedSend(BaseModel):
     sender: str = "newsletter@example.com"
 
 
+class Removal(BaseModel):
+    """A recipient taken out of a send before the channel saw it, and the rule that did it."""
+
+    model_config = _FROZEN
+    contact_id: ContactId
+    rule: str
+    """The rule's identifier with its reference (a regulation's article or a policy key)."""
+
+
 class Receipt(BaseModel):
     """What the channel did with a planned send."""
 
@@ -71,6 +81,8 @@ class Receipt(BaseModel):
     """Messages accepted under this key; for a repeated key, those accepted the first time."""
     duplicate: bool = False
     """True when the key had been seen: nothing was sent this time."""
+    removed: tuple[Removal, ...] = ()
+    """Recipients a send-path guard removed before calling the channel, each with its rule."""
 
 
 class ChannelEvent(BaseModel):
