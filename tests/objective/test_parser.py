@@ -130,6 +130,9 @@ ENGLISH = [
     ("increase the click rate by 4,5%", Expect(CLICK, UP, REL, 0.045)),
     ("reduce unsubscribes by -20%", Expect(UNSUB, DOWN, REL, -0.20)),
     ("increase human opens by 5%", Expect(OPEN, UP, REL, 0.05)),
+    ("reduce unsubscribes to below 0.2%", Expect(UNSUB, DOWN, ABS, 0.002)),
+    ("increase CTR 4%", Expect(CLICK, UP, REL, 0.04)),
+    ("keep unsubscribes at most 0.3%", Expect(UNSUB, DOWN, ABS, 0.003)),
 ]
 
 
@@ -173,6 +176,8 @@ SCOPES = [
     ("increase opens of our email newsletter by 5%", Expect(OPEN, UP, REL, 0.05)),
     ("increase opens of our sms list by 5%", Expect(OPEN, UP, REL, 0.05, channel="sms")),
     ("increase opens among all subscribers by 5%", Expect(OPEN, UP, REL, 0.05)),
+    ("increase SMS clicks by 5%", Expect(CLICK, UP, REL, 0.05, channel="sms")),
+    ("increase clicks on push notifications by 5%", Expect(CLICK, UP, REL, 0.05, channel="push")),
     (
         "Please, we want to increase our newsletter's open rate by 20%!",
         Expect(OPEN, UP, REL, 0.2),
@@ -216,6 +221,15 @@ FRENCH = [
     ),
     ("Atteindre un taux d'ouverture de 25 %", Expect(OPEN, UP, ABS, 0.25, language="fr")),
     ("Taux de clics en hausse de 10 %", Expect(CLICK, UP, REL, 0.1, language="fr")),
+    (
+        "Réduire les désabonnements à moins de 0,2 %",
+        Expect(UNSUB, DOWN, ABS, 0.002, language="fr"),
+    ),
+    ("Atteindre 25 % de taux d'ouverture", Expect(OPEN, UP, ABS, 0.25, language="fr")),
+    (
+        "Objectif : augmenter le taux d'ouverture de 20 % chez les abonnés VIP",
+        Expect(OPEN, UP, REL, 0.2, segment="abonnés vip", language="fr"),
+    ),
     (
         "Augmenter les ouvertures de la lettre d'information de 20 %",
         Expect(OPEN, UP, REL, 0.2, language="fr"),
@@ -443,6 +457,8 @@ def test_missing_direction() -> None:
         ("increase clicks by 10% by 2024-01-01", "already past"),
         ("increase clicks by 10% by 2025-02-30", "not a real date"),
         ("increase clicks by 10% in March", "could not read the deadline"),
+        ("increase clicks by 10% by 03/15/2025", "slashes is ambiguous"),
+        ("increase open rate by twenty percent", 'could not read "by twenty percent"'),
         ("increase clicks by 10% quickly", 'could not read "quickly"'),
         ("increase clicks by 10% of the alpha list and of the beta list", "two lists"),
         ("increase clicks by 10% within 99999999999 weeks", "not a real date"),

@@ -205,6 +205,9 @@ class _Reader:
             return self._dated(
                 year, lambda _: _Period(date(y, 1, 1), date(y, 12, 31), True), strict
             )
+        if kind == "slashed":
+            # 03/04/2025 is March 4 in the US and April 3 elsewhere: ask rather than guess.
+            raise DeadlineError("a date written with slashes is ambiguous in English")
         if kind == "duration":
             return self._duration(groups)
         period = _current_period(
@@ -242,6 +245,7 @@ def _english_forms(vocabulary: Vocabulary) -> tuple[tuple[str, re.Pattern[str]],
     which = r"(?P<which>this|next|current|coming)"
     forms = {
         "iso": rf"{_B}{prep}\s+(?:the\s+)?(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})(?![\w-])",
+        "slashed": rf"{_B}{prep}\s+(?:the\s+)?(?P<slashed>\d{{1,2}}/\d{{1,2}}/\d{{2,4}})(?![\w/])",
         "day": rf"{_B}{prep}\s+(?:the\s+)?{month}\s+{day}(?:\s+{_YEAR})?{_E}",
         "day_first": rf"{_B}{prep}\s+(?:the\s+)?{day}\s+(?:of\s+)?{month}(?:\s+{_YEAR})?{_E}",
         "end_of_month": rf"{_B}{prep}\s+(?:the\s+)?end\s+of\s+{month}(?:\s+{_YEAR})?{_E}",

@@ -91,6 +91,12 @@ _ENGLISH_LEVEL_CUES: Mapping[str, Lean | None] = {
     "beneath": Lean.DOWN,
     "less than": Lean.DOWN,
     "no more than": Lean.DOWN,
+    "to below": Lean.DOWN,
+    "to under": Lean.DOWN,
+    "to less than": Lean.DOWN,
+    "to above": Lean.UP,
+    "to over": Lean.UP,
+    "to more than": Lean.UP,
 }
 _ENGLISH_CHANGE_CUES: Mapping[str, Lean | None] = {
     "by": None,
@@ -124,6 +130,8 @@ _FRENCH_LEVEL_CUES: Mapping[str, Lean | None] = {
     "au maximum": Lean.DOWN,
     "moins de": Lean.DOWN,
     "inferieur a": Lean.DOWN,
+    "a moins de": Lean.DOWN,
+    "a plus de": Lean.UP,
 }
 _FRENCH_CHANGE_CUES: Mapping[str, Lean | None] = {
     "en hausse de": Lean.UP,
