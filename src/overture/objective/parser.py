@@ -109,8 +109,8 @@ _SAY: Mapping[str, Mapping[str, str]] = {
 }
 
 _LOWER_IS_BETTER = frozenset({Metric.UNSUBSCRIBE_RATE, Metric.CHURN_RATE})
-_SEGMENT_PREPOSITIONS = frozenset({"among", "parmi", "chez", "aupres de", "aupres du"})
-_SEGMENT_PREPOSITIONS_PREFIX = ("among", "parmi", "chez", "aupres")
+_SEGMENT_PREPOSITIONS = ("among", "parmi", "chez", "aupres")
+"""A name after these is a group of people, hence a segment, whatever its words."""
 
 
 def accepted_forms(language: str) -> tuple[str, ...]:
@@ -320,21 +320,14 @@ def _read_scope(sentence: Sentence, grammar: _Grammar, metric_start: int | None)
                 position += 1
             if position >= end:
                 break
-            if grammar.list_phrase is not None and (
-                match := grammar.list_phrase.match(unread, position, end)
-            ):
+            if (
+                grammar.list_phrase is not None
+                and (match := grammar.list_phrase.match(unread, position, end))
+            ) or (match := grammar.name_after_preposition.match(unread, position, end)):
                 _classify(
                     _tokens(sentence, match.start("name"), match.end("name")),
                     vocabulary,
-                    (match.group("prep") or "").startswith(_SEGMENT_PREPOSITIONS_PREFIX),
-                    scope,
-                )
-            elif match := grammar.name_after_preposition.match(unread, position, end):
-                preposition = re.sub(r"\s+", " ", match.group("prep")).strip()
-                _classify(
-                    _tokens(sentence, match.start("name"), match.end("name")),
-                    vocabulary,
-                    preposition in _SEGMENT_PREPOSITIONS,
+                    match.group("prep").startswith(_SEGMENT_PREPOSITIONS),
                     scope,
                 )
             elif match := grammar.channel.match(unread, position, end):
