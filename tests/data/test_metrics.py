@@ -21,8 +21,10 @@ from overture.data.metrics import (
 from overture.data.segments import define_segment
 from overture.exceptions import UsageError
 
-HEADER = ["event_id", "contact_id", "email", "campaign_id", "event_type", "occurred_at", "arm"]
-HEADER += ["user_agent", "ip"]
+HEADER = [
+    *("event_id", "contact_id", "email", "campaign_id", "event_type", "occurred_at", "arm"),
+    *("user_agent", "ip"),
+]
 APPLE = "Mozilla/5.0"
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
 GMAIL = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"

@@ -11,8 +11,10 @@ from overture.data import CustomerStore, import_file
 from overture.data.quality import quality_report
 
 CONTACTS = ["contact_id", "email", "phone", "country", "created_at"]
-CONSENTS = ["contact_id", "channel", "purpose", "legal_basis", "status", "recorded_at"]
-CONSENTS += ["expires_at"]
+CONSENTS = [
+    *("contact_id", "channel", "purpose", "legal_basis", "status", "recorded_at"),
+    "expires_at",
+]
 
 
 @pytest.fixture
