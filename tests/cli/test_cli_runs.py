@@ -75,3 +75,61 @@ def test_runs_show_and_replay_a_finished_run(
         assert expected in timeline
     assert run_cli(["replay", run_id, "-w", str(tmp_path)]) == ExitCode.OK
     assert "No divergence" in capsys.readouterr().out
+
+
+TOY = ["--env", "toy", "--measure", "toy", "--plugin", "toy_plugin:register"]
+
+
+def test_run_shows_the_objective_and_runs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["run", "Increase the open rate of our newsletter by 20%", "--yes", *TOY]
+    code = run_cli([*args, "-a", "analyst", "-a", "sender", "--no-durable", "-w", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "Objective as understood" in out
+    assert "Increase the open rate (human opens) of 'newsletter' on email by 20%" in out
+    assert "reached" in out
+
+
+def test_a_durable_run_is_followed_live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "Increase the open rate of our newsletter by 20%", "-y", *TOY, "-a", "analyst"]
+    code = run_cli([*args, "-a", "sender", "--budget", "steps=3", "-w", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "started (resume it with: overture resume" in out
+    assert "budget_exhausted" in out
+
+
+def test_run_refuses_to_start_unconfirmed_without_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(["run", "Increase the open rate of our newsletter by 20%", "-w", str(tmp_path)])
+    assert code == ExitCode.USAGE
+    assert "--yes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--budget", "steps"], "not KEY=VALUE"),
+        (["--budget", "speed=3"], "unknown budget speed"),
+        (["--budget", "steps=-1"], "invalid budget"),
+        (["--set", "=x"], "not KEY=VALUE"),
+    ],
+)
+def test_bad_run_options_say_how_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    args = ["run", "Increase the open rate of our newsletter by 20%", "-y", *extra]
+    assert run_cli([*args, "-w", str(tmp_path)]) == ExitCode.USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_an_unreadable_objective_shows_what_was_understood(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        run_cli(["run", "make the newsletter better", "-y", "-w", str(tmp_path)]) == ExitCode.USAGE
+    )
+    assert "How to fix" in capsys.readouterr().err

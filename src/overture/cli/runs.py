@@ -22,7 +22,7 @@ from overture.conductor.replay import replay as replay_run
 from overture.exceptions import UsageError
 from overture.ids import RunId
 from overture.models import resolve_model_name
-from overture.objective import Budgets, Objective
+from overture.objective import Budgets, Objective, parse_objective
 from overture.records import Outcome, OutcomeKind
 from overture.workspace import resolve_workspace
 
@@ -154,7 +154,6 @@ def run(
     workspace: WorkspaceOption = None,
 ) -> int:
     """Pursue an objective until it is reached, shown unreachable, or a budget ends the run."""
-    from overture.objective import parse_objective
 
     goal = _with_budgets(
         parse_objective(objective, today=date.today()), _pairs(budget or [], "--budget")
