@@ -75,3 +75,10 @@ def test_plans_of_invalid_addresses_only_expect_nothing(world: Simulation) -> No
         invalid, np.full(invalid.size, 0, np.int64), ("Hi",), np.zeros(invalid.size, np.int64)
     )
     assert world.oracle.expected_rate(plan) == 0.0
+
+
+def test_a_repeated_cycle_key_sends_nothing_again(world: Simulation) -> None:
+    plan = world.static_plan(0)
+    assert world.send(plan, "same") is not None
+    assert world.send(plan, "same") is None
+    assert len(world.truth.sends) == 1

@@ -97,7 +97,8 @@ def write_history(
     """Simulate ``weeks`` weekly newsletters before ``clock_start`` and write the import files.
 
     Pass ``channel`` to continue a live simulation from the history's fatigue and suppression
-    state; otherwise a private channel is drawn from ``rng``.
+    state (a channel with a clock must not be past the history's first send, since a provider
+    cannot send in the past); otherwise a private channel is drawn from ``rng``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     sender = channel or SimulatedEmailChannel(
@@ -255,11 +256,11 @@ def _phone(country: str, region: str, digits: npt.NDArray[np.int64]) -> str:
         exchange = str(200 + int(d[:3]) % 800)
         return f"({_AREA.get(region, '613')}) {exchange}-{d[3:7]}"
     if country == "FR":
-        return f"06 {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
+        return f"06 1{d[0]} {d[2:4]} {d[4:6]} {d[6:8]}"
     if country == "BE":
         return f"+32 470 {d[0:2]} {d[2:4]} {d[4:6]}"
     if country == "GB":
-        return f"+44 7700 900{d[0:3]}"
+        return f"+44 7911 1{d[0:5]}"
     if country == "DE":
         return f"+49 30 {d[0:7]}"
     return f"+34 6{d[0:2]} {d[2:5]} {d[5:8]}"
@@ -274,6 +275,9 @@ class _ConsentPlan:
     """0 valid, 1 missing, 2 withdrawn before the history, 3 expired."""
     withdrawn_at: I64
     expired_from: I64
+    renewal: npt.NDArray[np.float64]
+    """Where in its term an implied consent stands (a new purchase or inquiry renews it)."""
+    now: int
 
 
 def _consent_plan(
@@ -288,7 +292,8 @@ def _consent_plan(
     created = population.created_at
     withdrawn_at = created + (rng.random(population.size) * np.maximum(now - created, 0) * 0.5)
     expired_from = now - (rng.random(population.size) * 2 * _YEAR).astype(np.int64) - 86_400
-    return _ConsentPlan(status, withdrawn_at.astype(np.int64), expired_from)
+    renewal = rng.random(population.size) * 0.75
+    return _ConsentPlan(status, withdrawn_at.astype(np.int64), expired_from, renewal, now)
 
 
 def _basis(country: str, region: str, source: str) -> str:
@@ -342,13 +347,16 @@ def _write_consents(
                 count += 1
                 continue
             basis = _basis(region.country, region.region, source)
-            expires = ""
-            if basis == "implied_purchase":
-                expires = _iso(created + 2 * _YEAR)
-            elif basis == "implied_inquiry":
-                expires = _iso(created + _YEAR // 2)
+            recorded, expires = created, ""
+            term = {"implied_purchase": 2 * _YEAR, "implied_inquiry": _YEAR // 2}.get(basis)
+            if term is not None:
+                # CASL's clock restarts with each purchase or inquiry: the latest one counts.
+                latest = plan.now - int(plan.renewal[i] * term)
+                recorded = max(created, latest)
+                expires = _iso(recorded + term)
+                proof = f"{'order' if basis == 'implied_purchase' else 'inquiry'}-{i + 1:07d}"
             writer.writerow(
-                (contact, "email", "newsletter", basis, "given", _iso(created), expires, proof)
+                (contact, "email", "newsletter", basis, "given", _iso(recorded), expires, proof)
             )
             count += 1
             if status == 2:

@@ -84,8 +84,7 @@ class Simulation:
     def send(self, plan: Plan, key: str) -> SendTruth | None:
         """Send ``plan`` through the channel and let a week pass; the send's truth, if any."""
         sent = None
-        if plan.size:
-            self.channel.send_batch(plan.batch(key, key))
+        if plan.size and not self.channel.send_batch(plan.batch(key, key)).duplicate:
             sent = self.truth.sends[-1]
         self.clock.advance(_WEEK)
         return sent
