@@ -11,6 +11,7 @@ from overture.conductor.loop import Conductor
 from overture.conductor.steps import Steps
 from overture.ids import RunId
 from overture.models import Decider, resolve_model
+from overture.observe import trace_run
 from overture.runs import RunStore
 
 __all__ = ["build_conductor", "registry_for"]
@@ -29,12 +30,14 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
     )
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers
+    decider = Decider(resolve_model(config.model, registry.models), config.model)
+    steps, decider = trace_run(run_id, config.objective, store, steps, decider)
     return Conductor(
         run_id=run_id,
         config=config,
         store=store,
         steps=steps,
-        decider=Decider(resolve_model(config.model, registry.models), config.model),
+        decider=decider,
         environment=environment,
         agents=registry.build_agents(names, environment),
         measure=registry.measure(config.measure or config.objective.metric.value),
