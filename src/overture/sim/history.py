@@ -23,6 +23,7 @@ from overture.sim.clients import user_agents
 from overture.sim.policies import PublicAudience, static_plan, weekly_send_moment
 from overture.sim.population import DEFAULT_START, LOCALES, Population, generate_population
 from overture.sim.scenario import Scenario
+from overture.sim.subjects import NAME_SLOT, render_subject
 from overture.sim.truth import GroundTruth
 
 __all__ = ["CONSENT_COLUMNS", "CONTACT_COLUMNS", "EVENT_COLUMNS", "HistoryFiles", "write_history"]
@@ -403,11 +404,6 @@ def _write_events(
     sent_parts: list[_Sent],
 ) -> int:
     firsts = population.first_names()
-    people = {
-        "idx": np.arange(population.size, dtype=np.int64),
-        "email": np.array(emails, dtype=object),
-        "first_name": np.array(firsts, dtype=object),
-    }
     subjects: list[str] = []
     sent_contacts, sent_time, sent_campaign, sent_subject = [], [], [], []
     campaign_codes = {campaign: code for code, campaign in enumerate(events.campaigns)}
@@ -420,77 +416,76 @@ def _write_events(
         sent_campaign.append(np.full(size, campaign_codes[part.campaign], np.int32))
         sent_subject.append(part.subject.astype(np.int32) + offset)
     feed_size = events.kind.shape[0]
+    sent_size = sum(part.shape[0] for part in sent_contacts)
     contact = np.concatenate([*sent_contacts, events.contact])
     moment = np.concatenate([*sent_time, events.occurred_at])
-    part = np.concatenate(
-        [np.zeros(contact.shape[0] - feed_size, np.int32), events.kind.astype(np.int32) + 1]
-    )
-    # One sort here keeps the file in time order with stable event ids.
+    part = np.concatenate([np.zeros(sent_size, np.int32), events.kind.astype(np.int32) + 1])
+    # One sort here keeps the file in time order with stable event ids; every text column is
+    # then gathered in that order, so the writer streams rows without joins or a second sort.
     order = np.lexsort((contact, part, moment))
-    none = np.full(feed_size, -1, np.int32)
+    contact, moment, part = contact[order], moment[order], part[order]
+
+    def texts(values: list[str], codes: npt.NDArray[np.int32]) -> npt.NDArray[np.object_]:
+        table = np.array([*values, None], dtype=object)
+        return table[np.where(codes >= 0, codes, len(values))]
+
+    missing = np.full(feed_size, -1, np.int32)
+    subject_codes = np.concatenate([*sent_subject, missing])[order]
+    subject = texts(subjects, subject_codes)
+    personal = np.flatnonzero(
+        np.isin(subject_codes, [k for k, t in enumerate(subjects) if NAME_SLOT in t])
+    )
+    subject[personal] = [
+        render_subject(str(subject[k]), firsts[c])
+        for k, c in zip(personal.tolist(), contact[personal].tolist(), strict=True)
+    ]
     rows = {
         "n": np.arange(1, order.shape[0] + 1, dtype=np.int64),
-        "contact": contact[order],
-        "t": moment[order],
-        "part": part[order],
-        "campaign": np.concatenate([*sent_campaign, events.campaign])[order],
-        "subject": np.concatenate([*sent_subject, none])[order],
-        "agent": np.concatenate(
-            [np.full(contact.shape[0] - feed_size, -1, np.int32), events.agent.astype(np.int32)]
-        )[order],
-        "ip": np.concatenate(
-            [np.zeros(contact.shape[0] - feed_size, np.int64), events.ip.astype(np.int64)]
-        )[order],
-        "url": np.concatenate([np.full(contact.shape[0] - feed_size, -1, np.int32), events.url])[
-            order
-        ],
-        "bounce": np.concatenate(
-            [np.full(contact.shape[0] - feed_size, -1, np.int32), events.bounce.astype(np.int32)]
-        )[order],
-    }
-    lookups = {
-        "kinds": ["sent", *(str(k) for k in EVENT_KINDS)],
-        "campaigns": list(events.campaigns),
-        "agents": list(user_agents()),
-        "urls": list(events.urls),
-        "subjects": subjects,
+        "contact": contact,
+        "email": np.array(emails, dtype=object)[contact],
+        "campaign_id": texts(
+            list(events.campaigns), np.concatenate([*sent_campaign, events.campaign])[order]
+        ),
+        "event_type": texts(["sent", *(str(k) for k in EVENT_KINDS)], part),
+        "t": moment,
+        "subject": subject,
+        "user_agent": texts(
+            list(user_agents()),
+            np.concatenate([np.full(sent_size, -1, np.int32), events.agent.astype(np.int32)])[
+                order
+            ],
+        ),
+        "ip": np.concatenate([np.zeros(sent_size, np.int64), events.ip.astype(np.int64)])[order],
+        "url": texts(
+            list(events.urls), np.concatenate([np.full(sent_size, -1, np.int32), events.url])[order]
+        ),
+        "bounce_type": texts(
+            ["soft", "hard"],
+            np.concatenate([np.full(sent_size, -1, np.int32), events.bounce.astype(np.int32)])[
+                order
+            ],
+        ),
     }
     con = duckdb.connect()
     try:
-        con.register("people", people)
         con.register("rows", rows)
-        for name, values in lookups.items():
-            con.register(
-                name,
-                {
-                    "code": np.arange(len(values), dtype=np.int32),
-                    "text": np.array(values, dtype=object),
-                },
-            )
         query = """
         select
-            'E' || lpad(r.n::varchar, 9, '0') as event_id,
-            'C' || lpad((r.contact + 1)::varchar, 7, '0') as contact_id,
-            p.email as email,
-            c.text as campaign_id,
-            k.text as event_type,
-            strftime(make_timestamp(r.t * 1000000), '%Y-%m-%dT%H:%M:%S+00:00') as occurred_at,
-            replace(s.text, '{first_name}', p.first_name) as subject,
+            'E' || lpad(n::varchar, 9, '0') as event_id,
+            'C' || lpad((contact + 1)::varchar, 7, '0') as contact_id,
+            email,
+            campaign_id,
+            event_type,
+            strftime(make_timestamp(t * 1000000), '%Y-%m-%dT%H:%M:%S+00:00') as occurred_at,
+            subject,
             NULL::varchar as arm,
-            a.text as user_agent,
-            case when r.ip > 0 then
-                (r.ip >> 24)::varchar || '.' || ((r.ip >> 16) & 255)::varchar || '.' ||
-                ((r.ip >> 8) & 255)::varchar || '.' || (r.ip & 255)::varchar end as ip,
-            u.text as url,
-            case r.bounce when 1 then 'hard' when 0 then 'soft' end as bounce_type
-        from rows r
-        join people p on p.idx = r.contact
-        join kinds k on k.code = r.part
-        join campaigns c on c.code = r.campaign
-        left join subjects s on s.code = r.subject
-        left join agents a on a.code = r.agent
-        left join urls u on u.code = r.url
-        order by r.n
+            user_agent,
+            case when ip > 0 then
+                (ip >> 24)::varchar || '.' || ((ip >> 16) & 255)::varchar || '.' ||
+                ((ip >> 8) & 255)::varchar || '.' || (ip & 255)::varchar end as ip,
+            url,
+            bounce_type
+        from rows
         """
         con.sql(query).write_csv(str(path), header=True)
     finally:
