@@ -171,3 +171,21 @@ def test_a_live_channel_can_carry_the_history(tmp_path: Path, default_scenario: 
     )
     assert len(truth.sends) == 3
     assert files.rows["email-events"] > 900
+
+
+def test_personalized_generic_lines_are_rendered_per_contact(tmp_path: Path) -> None:
+    from overture.sim import load_scenario
+
+    path = tmp_path / "personal.toml"
+    path.write_text(
+        'extends = "default"\n[[subjects.generic]]\n'
+        'en = "{first_name}, this week at Northwind"\nfr = "{first_name}, cette semaine"\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    generate_history(scenario, tmp_path / "out", seed=2, weeks=1, contacts=200)
+    contacts = {row["contact_id"]: row for row in _rows(tmp_path / "out" / "crm-contacts.csv")}
+    sent = [r for r in _rows(tmp_path / "out" / "email-events.csv") if r["event_type"] == "sent"]
+    assert sent
+    for row in sent:
+        assert row["subject"].startswith(contacts[row["contact_id"]]["first_name"] + ", ")

@@ -82,3 +82,11 @@ def test_a_repeated_cycle_key_sends_nothing_again(world: Simulation) -> None:
     assert world.send(plan, "same") is not None
     assert world.send(plan, "same") is None
     assert len(world.truth.sends) == 1
+
+
+def test_the_default_day_is_the_first_usual_send_day(world: Simulation) -> None:
+    lines = ["Hello there", "5 tips for you"]
+    assert (
+        world.oracle.best_rate(lines).rate
+        == world.oracle.best_rate(lines, day=world.send_day()).rate
+    )

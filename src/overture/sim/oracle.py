@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,7 @@ from overture.channels.base import PlannedSend, Recipient
 from overture.ids import CampaignId, IdempotencyKey
 from overture.sim.behaviour import ResponseModel, local_clock, subject_table, utc_for_local
 from overture.sim.channel import SendBatch
-from overture.sim.population import Population
+from overture.sim.population import DEFAULT_START, Population
 from overture.sim.scenario import Scenario
 from overture.sim.subjects import render_subject
 from overture.sim.truth import GroundTruth
@@ -139,11 +139,17 @@ class Oracle:
         hours: Sequence[int] = tuple(range(24)),
         *,
         contacts: I64 | None = None,
-        day: date,
+        day: date | None = None,
     ) -> OracleBest:
-        """Best expected rate choosing, per contact, an hour in ``hours`` and a candidate line."""
+        """Best expected rate choosing, per contact, an hour in ``hours`` and a candidate line.
+
+        ``day`` is the local date of the send; by default, the sender's usual weekday in the
+        first week of simulated time.
+        """
         if not candidate_subjects or not hours:
             raise ValueError("the oracle needs at least one candidate subject and one hour")
+        if day is None:
+            day = DEFAULT_START.date() + timedelta(days=self.scenario.history.send_weekday)
         pop = self.population
         chosen = np.arange(pop.size, dtype=np.int64) if contacts is None else contacts
         n = chosen.shape[0]

@@ -445,7 +445,7 @@ def _read(name_or_path: str | Path, chain: tuple[str, ...]) -> tuple[dict[str, o
 
 def _source(name_or_path: str | Path) -> tuple[str, str, str]:
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
+    if candidate.suffix == ".toml" or candidate.is_file():
         if not candidate.is_file():
             raise ConfigError(
                 "scenario file not found",
