@@ -279,7 +279,7 @@ class SimulatedEmailChannel:
         fetch_delay = np.minimum(rng.lognormal(np.log(fetch), 0.8, n), 1800)
         fetched_at = delivered_at + 1 + fetch_delay.astype(np.int64)
         clicked_at = opened_at + 5 + np.minimum(rng.lognormal(np.log(40), 1.0, n), 500)
-        later = delivered_at + np.minimum(rng.exponential(18 * 3600, n), _HORIZON - 60)
+        later = delivered_at + np.minimum(rng.exponential(18 * 3600, n), _HORIZON - 600)
         unsubscribed_at = np.where(human, clicked_at + 30, later).astype(np.int64)
         complained_at = (later + 120).astype(np.int64)
         bounced_at = send_at + 2 + (u[1] * 300).astype(np.int64)
