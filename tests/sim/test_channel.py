@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from overture.channels.base import Channel, ChannelEvent, EventKind, PlannedSend, Recipient
 from overture.exceptions import UsageError
@@ -251,3 +253,36 @@ def test_a_channel_without_clock_shows_every_matured_event(default_scenario: Sce
     events = free.events(EPOCH, FAR)
     assert events and all(e.occurred_at.year == 2001 for e in events)
     assert {e.url for e in events if e.kind == EventKind.CLICKED} <= {"https://example.com/x"}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(1, 300),
+    spread_hours=st.integers(0, 48),
+)
+def test_feed_invariants(
+    default_scenario: Scenario, seed: int, size: int, spread_hours: int
+) -> None:
+    world = Simulation.create(default_scenario, seed=seed % 1000, contacts=300)
+    rng = np.random.default_rng(seed)
+    contacts = rng.choice(300, size, replace=False).astype(np.int64)
+    start = int(world.clock.now().timestamp())
+    send_at = start + rng.integers(0, spread_hours * 3600 + 1, size)
+    lines = ("Hello {first_name}", "20% off today only 🔥")
+    plan = Plan(contacts, send_at, lines, rng.integers(0, 2, size))
+    world.channel.send_batch(plan.batch("k", "c"))
+    world.clock.advance(timedelta(days=6))
+    table = world.channel.event_table(EPOCH, FAR)
+    sent_at = dict(zip(contacts.tolist(), send_at.tolist(), strict=True))
+    for who, when in zip(table.contact.tolist(), table.occurred_at.tolist(), strict=True):
+        assert sent_at[who] <= when < sent_at[who] + 72 * 3600
+    delivered = set(table.contact[table.kind == 0].tolist())
+    bounced = set(table.contact[table.kind == 1].tolist())
+    assert delivered.isdisjoint(bounced) and delivered | bounced == set(sent_at)
+    assert np.bincount(table.contact[table.kind == 0]).max(initial=0) <= 1
+    truth = world.truth.sends[0]
+    assert not (truth.clicked & ~truth.human_open).any()
+    assert not (truth.machine_open & ~world.population.mpp[truth.contacts]).any()
+    opened = table.contact[table.kind == 2]
+    assert set(opened.tolist()) <= delivered
