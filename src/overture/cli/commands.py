@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from overture.cli import bench as bench_commands
 from overture.cli import data, runs
+from overture.cli import observe as observe_commands
 from overture.cli import sim as sim_commands
 from overture.cli.app import app
 
-__all__ = ["app", "runs"]
+__all__ = ["app", "observe_commands", "runs"]
 
 app.add_typer(data.app, name="data")
 app.add_typer(sim_commands.app, name="sim")
