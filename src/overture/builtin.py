@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from overture.agents import Registry
+from overture.governance import policy_reviewer
 
 __all__ = ["register"]
 
 
 def register(registry: Registry) -> None:
     """Register Overture's built-in environments, measures and agents."""
-    del registry  # the built-in simulator environment and specialists register here
+    # the built-in simulator environment and specialists register here
+    registry.add_reviewer("policy", policy_reviewer)
