@@ -433,6 +433,8 @@ _BODIES: dict[tuple[Topic | None, bool, bool], tuple[_Pair, ...]] = {
     ),
     ("tips", False, False): (
         ("Tips for you", "Des conseils pour vous"),
+        ("Tips for your week", "Conseils pour votre semaine"),
+        ("Our tips for the week", "Nos conseils de la semaine"),
         ("Ideas for your weekend", "Des idées pour votre fin de semaine"),
         ("Tips from the {b} team", "Les conseils de l'équipe {b}"),
         ("Tips for a better weekend", "Des conseils pour une meilleure fin de semaine"),
@@ -585,27 +587,17 @@ _BODIES: dict[tuple[Topic | None, bool, bool], tuple[_Pair, ...]] = {
     ),
 }
 
+_HURRY: _Pair = ("Hurry: ", "Vite : ")
+_LAST_CHANCE: _Pair = ("Last chance: ", "Dernière chance : ")
+_DONT_MISS: _Pair = ("Don't miss this: ", "Ne manquez pas ça : ")
+_FINAL_HOURS: _Pair = ("Final hours: ", "Dernières heures : ")
+
 _URGENCY_LEADS: dict[Topic | None, tuple[_Pair, ...]] = {
-    None: (("Last chance: ", "Dernière chance : "), ("Don't miss this: ", "Ne manquez pas ça : ")),
-    "deal": (
-        ("Last chance: ", "Dernière chance : "),
-        ("Final hours: ", "Dernières heures : "),
-        ("Hurry: ", "Vite : "),
-        ("Today only: ", "Aujourd'hui seulement : "),
-    ),
-    "news": (
-        ("Don't miss this: ", "Ne manquez pas ça : "),
-        ("Last chance: ", "Dernière chance : "),
-    ),
-    "tips": (
-        ("Don't miss this: ", "Ne manquez pas ça : "),
-        ("Last chance: ", "Dernière chance : "),
-    ),
-    "event": (
-        ("Last chance: ", "Dernière chance : "),
-        ("Final hours: ", "Dernières heures : "),
-        ("Hurry: ", "Vite : "),
-    ),
+    None: (_LAST_CHANCE, _DONT_MISS, _HURRY),
+    "deal": (_LAST_CHANCE, _FINAL_HOURS, _HURRY, ("Today only: ", "Aujourd'hui seulement : ")),
+    "news": (_DONT_MISS, _LAST_CHANCE, _HURRY),
+    "tips": (_DONT_MISS, _LAST_CHANCE, _HURRY),
+    "event": (_LAST_CHANCE, _FINAL_HOURS, _HURRY),
 }
 
 # Tails only follow statements, and only where a deadline makes sense.
