@@ -34,7 +34,7 @@ def _seed_profiles(store: CustomerStore, n: int = 200) -> None:
             CASE WHEN keen THEN 0.6 + (i % 4) / 20 ELSE 0 END,
             CASE WHEN keen THEN 0.2 ELSE 0 END, NULL, NULL, NULL,
             CASE WHEN keen THEN 3 ELSE 0 END, CASE WHEN keen THEN 120 ELSE 0 END,
-            NULL, NULL, NULL, NULL
+            NULL, NULL, NULL
         FROM (SELECT profile_id, row_number() OVER (ORDER BY profile_id) AS i,
                      row_number() OVER (ORDER BY profile_id) % 2 = 0 AS keen FROM profiles)""",
         [NOW],
@@ -74,7 +74,7 @@ def test_clusters_separate_behaviours_and_say_how(store: CustomerStore) -> None:
     assert not any(w in keen.description for w in ("low", "rarely", "few", "inactive"))
     assert not any(w in silent.description for w in ("high", "often", "repeat", "recently"))
     assert silent.centre["recency_days"] == 365.0
-    stored = store.rows("SELECT cluster, count(*) FROM profile_features GROUP BY 1 ORDER BY 1")
+    stored = store.rows("SELECT cluster, count(*) FROM profile_clusters GROUP BY 1 ORDER BY 1")
     assert stored == [(0, 100), (1, 100)]
     again = cluster_profiles(store, 2, np.random.default_rng(3))
     assert [c.description for c in again] == [c.description for c in clusters]

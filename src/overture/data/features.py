@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from overture.data.migrations import MACHINE_OPEN_WINDOW
+from overture.data.sql import machine_open
 from overture.data.store import CustomerStore
 from overture.exceptions import UsageError
 
@@ -33,7 +35,7 @@ FEATURE_COLUMNS = (
     "rfm_frequency",
     "rfm_monetary",
 )
-"""The behavioural columns of ``profile_features`` (besides profile_id, as_of, cluster)."""
+"""The behavioural columns of ``profile_features`` (besides profile_id and as_of)."""
 
 _ENGAGING = "('opened', 'clicked', 'purchase', 'session', 'page_view', 'form_submit')"
 
@@ -48,85 +50,98 @@ class FeatureSummary:
     buyers: int
 
 
-def features_sql() -> str:
-    """The INSERT that fills ``profile_features``; its one parameter is the as-of time.
+def features_sql() -> tuple[str, ...]:
+    """The statements that fill ``profile_features``; only the first takes a parameter (as-of).
 
     Engagement means a human open, a click, a purchase or a web event; machine opens
-    never count. Days are fractional. Weekday: 0 = Sunday.
+    never count. Days are fractional. Weekday: 0 = Sunday. Each step is materialized in a
+    temporary table so every later step reads events once, not once per feature.
     """
-    return f"""
-    INSERT INTO profile_features
-    WITH ref AS (SELECT CAST(? AS TIMESTAMPTZ) AS t),
-    ev AS (
-        SELECT i.profile_id, e.kind, e.event_type, e.campaign_id, e.occurred_at, e.amount,
-               e.event_id, e.source
-        FROM events e JOIN identities i ON i.source = e.source AND i.contact_id = e.contact_id
-        WHERE e.occurred_at <= (SELECT t FROM ref)),
-    machine AS (SELECT source, event_id FROM opens WHERE is_machine_open),
-    human AS (
-        SELECT ev.* FROM ev
-        WHERE ev.event_type IN {_ENGAGING}
-          AND NOT (ev.kind = 'email' AND ev.event_type = 'opened' AND EXISTS (
-              SELECT 1 FROM machine m WHERE m.source = ev.source AND m.event_id = ev.event_id))),
-    zones AS (SELECT name FROM pg_timezone_names()),
-    local AS (
-        SELECT h.profile_id,
-               timezone(CASE WHEN p.time_zone IN (SELECT name FROM zones) THEN p.time_zone
-                             ELSE 'UTC' END, h.occurred_at) AS local_at
-        FROM human h JOIN profiles p USING (profile_id)
-        WHERE h.kind = 'email'),
-    habit AS (
+    now = "(SELECT t FROM _f_ref)"
+    return (
+        "CREATE OR REPLACE TEMP TABLE _f_ref AS SELECT CAST(? AS TIMESTAMPTZ) AS t",
+        # The opens view's rule, inlined: joining the view back on event ids costs more.
+        f"""CREATE OR REPLACE TEMP TABLE _f_ev AS
+        WITH d AS (
+            SELECT source, campaign_id, contact_id, min(occurred_at) AS delivered_at
+            FROM events WHERE kind = 'email' AND event_type = 'delivered' GROUP BY ALL),
+        flagged AS (
+            SELECT i.profile_id, e.kind, e.event_type, e.campaign_id, e.occurred_at, e.amount,
+                e.kind = 'email' AND e.event_type = 'opened'
+                    AND {machine_open("e", "d.delivered_at", MACHINE_OPEN_WINDOW)} AS machine
+            FROM events e
+            JOIN identities i ON i.source = e.source AND i.contact_id = e.contact_id
+            LEFT JOIN d ON e.kind = 'email' AND e.event_type = 'opened'
+                AND d.source = e.source AND d.campaign_id = e.campaign_id
+                AND d.contact_id = e.contact_id
+            WHERE e.occurred_at <= {now})
+        SELECT *, event_type IN {_ENGAGING} AND NOT machine AS engaging FROM flagged""",
+        """CREATE OR REPLACE TEMP TABLE _f_mail AS
+        SELECT profile_id,
+            count(*) FILTER (WHERE event_type = 'delivered') AS delivered,
+            count(*) FILTER (WHERE event_type = 'sent') AS sent,
+            count(*) FILTER (WHERE event_type = 'opened') AS opened,
+            count(*) FILTER (WHERE event_type = 'clicked') AS clicked
+        FROM (SELECT DISTINCT profile_id, campaign_id, event_type FROM _f_ev
+              WHERE kind = 'email' AND NOT machine)
+        GROUP BY profile_id""",
+        f"""CREATE OR REPLACE TEMP TABLE _f_act AS
+        SELECT profile_id,
+            max(occurred_at) FILTER (WHERE engaging) AS last_at,
+            count(*) FILTER (WHERE engaging AND occurred_at > {now} - INTERVAL 90 DAY) AS f90,
+            max(occurred_at) FILTER (WHERE kind = 'purchase') AS bought_at,
+            count(*) FILTER (WHERE kind = 'purchase') AS bought,
+            sum(amount) FILTER (WHERE kind = 'purchase')::DOUBLE AS spent
+        FROM _f_ev GROUP BY profile_id""",
+        """CREATE OR REPLACE TEMP TABLE _f_habit AS
+        WITH zone AS (
+            SELECT p.profile_id,
+                CASE WHEN p.time_zone IN (SELECT name FROM pg_timezone_names())
+                     THEN p.time_zone ELSE 'UTC' END AS tz
+            FROM profiles p),
+        local AS (
+            SELECT f.profile_id, timezone(z.tz, f.occurred_at) AS local_at
+            FROM _f_ev f JOIN zone z USING (profile_id)
+            WHERE f.kind = 'email' AND f.engaging)
         SELECT profile_id, mode(hour(local_at)) AS preferred_hour,
                mode(dayofweek(local_at)) AS preferred_weekday
-        FROM local GROUP BY profile_id),
-    mail AS (
-        SELECT profile_id,
-            count(DISTINCT campaign_id) FILTER (WHERE event_type = 'delivered') AS delivered,
-            count(DISTINCT campaign_id) FILTER (WHERE event_type = 'sent') AS sent,
-            count(DISTINCT campaign_id) FILTER (WHERE event_type = 'clicked') AS clicked
-        FROM ev WHERE kind = 'email' GROUP BY profile_id),
-    opened AS (
-        SELECT profile_id, count(DISTINCT campaign_id) AS opened
-        FROM human WHERE kind = 'email' AND event_type = 'opened' GROUP BY profile_id),
-    activity AS (
-        SELECT profile_id, max(occurred_at) AS last_at,
-            count(*) FILTER (WHERE occurred_at > (SELECT t FROM ref) - INTERVAL 90 DAY) AS f90
-        FROM human GROUP BY profile_id),
-    bought AS (
-        SELECT profile_id, max(occurred_at) AS last_at, count(*) AS n,
-               sum(amount)::DOUBLE AS amount
-        FROM ev WHERE kind = 'purchase' GROUP BY profile_id),
-    base AS (
-        SELECT p.profile_id,
-            epoch((SELECT t FROM ref) - p.created_at) / 86400.0 AS tenure_days,
-            epoch((SELECT t FROM ref) - a.last_at) / 86400.0 AS recency_days,
-            coalesce(a.f90, 0) AS frequency_90d,
-            coalesce(nullif(m.delivered, 0), m.sent, 0) AS delivered,
-            coalesce(o.opened, 0) / nullif(coalesce(nullif(m.delivered, 0), m.sent), 0)
-                AS human_open_rate,
-            coalesce(m.clicked, 0) / nullif(coalesce(nullif(m.delivered, 0), m.sent), 0)
-                AS click_rate,
-            h.preferred_hour, h.preferred_weekday,
-            epoch((SELECT t FROM ref) - b.last_at) / 86400.0 AS purchase_recency_days,
-            coalesce(b.n, 0) AS purchase_count,
-            coalesce(b.amount, 0) AS purchase_amount
-        FROM profiles p
-        LEFT JOIN activity a USING (profile_id)
-        LEFT JOIN mail m USING (profile_id)
-        LEFT JOIN opened o USING (profile_id)
-        LEFT JOIN habit h USING (profile_id)
-        LEFT JOIN bought b USING (profile_id))
-    SELECT profile_id, (SELECT t FROM ref), tenure_days, recency_days, frequency_90d, delivered,
-        least(human_open_rate, 1.0), least(click_rate, 1.0), preferred_hour, preferred_weekday,
-        purchase_recency_days, purchase_count, purchase_amount,
-        CASE WHEN purchase_count > 0 THEN ntile(5) OVER (
-            PARTITION BY purchase_count > 0 ORDER BY purchase_recency_days DESC) END,
-        CASE WHEN purchase_count > 0 THEN ntile(5) OVER (
-            PARTITION BY purchase_count > 0 ORDER BY purchase_count) END,
-        CASE WHEN purchase_count > 0 THEN ntile(5) OVER (
-            PARTITION BY purchase_count > 0 ORDER BY purchase_amount) END,
-        NULL
-    FROM base"""
+        FROM local GROUP BY profile_id""",
+        f"""INSERT INTO profile_features
+        WITH base AS (
+            SELECT p.profile_id,
+                epoch({now} - p.created_at) / 86400.0 AS tenure_days,
+                epoch({now} - a.last_at) / 86400.0 AS recency_days,
+                coalesce(a.f90, 0) AS frequency_90d,
+                coalesce(nullif(m.delivered, 0), m.sent, 0) AS delivered,
+                coalesce(m.opened, 0) / nullif(coalesce(nullif(m.delivered, 0), m.sent), 0)
+                    AS human_open_rate,
+                coalesce(m.clicked, 0) / nullif(coalesce(nullif(m.delivered, 0), m.sent), 0)
+                    AS click_rate,
+                h.preferred_hour, h.preferred_weekday,
+                epoch({now} - a.bought_at) / 86400.0 AS purchase_recency_days,
+                coalesce(a.bought, 0) AS purchase_count,
+                coalesce(a.spent, 0) AS purchase_amount
+            FROM profiles p
+            LEFT JOIN _f_act a USING (profile_id)
+            LEFT JOIN _f_mail m USING (profile_id)
+            LEFT JOIN _f_habit h USING (profile_id)),
+        rfm AS (
+            SELECT profile_id,
+                ntile(5) OVER (ORDER BY purchase_recency_days DESC) AS r,
+                ntile(5) OVER (ORDER BY purchase_count) AS f,
+                ntile(5) OVER (ORDER BY purchase_amount) AS m
+            FROM base WHERE purchase_count > 0)
+        SELECT b.profile_id, {now}, tenure_days, recency_days, frequency_90d, delivered,
+            least(human_open_rate, 1.0), least(click_rate, 1.0), preferred_hour,
+            preferred_weekday, purchase_recency_days, purchase_count, purchase_amount,
+            r.r, r.f, r.m
+        FROM base b LEFT JOIN rfm r USING (profile_id)""",
+        "DROP TABLE _f_ev",
+        "DROP TABLE _f_mail",
+        "DROP TABLE _f_act",
+        "DROP TABLE _f_habit",
+        "DROP TABLE _f_ref",
+    )
 
 
 def compute_features(store: CustomerStore, as_of: datetime) -> FeatureSummary:
@@ -138,7 +153,11 @@ def compute_features(store: CustomerStore, as_of: datetime) -> FeatureSummary:
         )
     with store.transaction():
         store.execute("DELETE FROM profile_features")
-        store.execute(features_sql(), [as_of])
+        store.execute("DELETE FROM profile_clusters")
+        first, *rest = features_sql()
+        store.execute(first, [as_of])
+        for statement in rest:
+            store.execute(statement)
     row = store.rows(
         "SELECT count(*), count(recency_days), count(*) FILTER (WHERE purchase_count > 0) "
         "FROM profile_features"

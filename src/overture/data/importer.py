@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import phonenumbers
+from duckdb.func import FunctionNullHandling
 
 from overture.clock import Clock, WallClock
 from overture.data import sql
@@ -301,7 +302,7 @@ def _register_functions(store: CustomerStore) -> None:
         _e164_udf,
         ["VARCHAR", "VARCHAR"],
         "VARCHAR",
-        null_handling="special",
+        null_handling=FunctionNullHandling.SPECIAL,
         side_effects=False,
     )
 

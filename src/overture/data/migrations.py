@@ -9,10 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from overture.data.sql import machine_open
+
 if TYPE_CHECKING:
     from overture.data.store import CustomerStore
 
-__all__ = ["MIGRATIONS", "Migration", "applied_versions", "apply_migrations"]
+__all__ = [
+    "MACHINE_OPEN_WINDOW",
+    "MIGRATIONS",
+    "Migration",
+    "applied_versions",
+    "apply_migrations",
+]
+
+MACHINE_OPEN_WINDOW = (
+    "(SELECT value FROM settings WHERE key = 'machine_open_window_seconds')::DOUBLE"
+)
+"""SQL for the seconds after delivery within which an open is a machine's (a setting)."""
 
 
 @dataclass(frozen=True)
@@ -160,17 +173,10 @@ _VIEWS = (
     SELECT source, campaign_id, contact_id, min(occurred_at) AS delivered_at
     FROM events WHERE kind = 'email' AND event_type = 'delivered'
     GROUP BY source, campaign_id, contact_id""",
-    # A proxy fetch (Apple Mail Privacy Protection: bare "Mozilla/5.0" from 17.0.0.0/8) or an
-    # open within seconds of delivery is a machine, not a reader. Gmail's image proxy
-    # ("GoogleImageProxy") fetches once when the person opens: it stays human.
-    """CREATE VIEW opens AS
+    f"""CREATE VIEW opens AS
     SELECT o.source, o.event_id, o.campaign_id, o.contact_id, o.email, o.arm,
            o.occurred_at, o.user_agent, o.ip, d.delivered_at,
-           (coalesce(o.user_agent = 'Mozilla/5.0' AND regexp_matches(o.ip, '^17\\.'), false)
-            OR coalesce(o.occurred_at >= d.delivered_at AND o.occurred_at < d.delivered_at
-               + to_seconds((SELECT value FROM settings
-                             WHERE key = 'machine_open_window_seconds')::DOUBLE), false))
-           AS is_machine_open
+           {machine_open("o", "d.delivered_at", MACHINE_OPEN_WINDOW)} AS is_machine_open
     FROM events o
     LEFT JOIN deliveries d
       ON d.source = o.source AND d.campaign_id = o.campaign_id AND d.contact_id = o.contact_id
@@ -200,8 +206,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                 purchase_amount DOUBLE,
                 rfm_recency INTEGER,
                 rfm_frequency INTEGER,
-                rfm_monetary INTEGER,
-                cluster INTEGER
+                rfm_monetary INTEGER
+            )""",
+            """CREATE TABLE profile_clusters (
+                profile_id VARCHAR PRIMARY KEY,
+                cluster INTEGER NOT NULL
             )""",
         ),
     ),

@@ -138,11 +138,16 @@ def define_segment(
 def segments(store: CustomerStore) -> list[Segment]:
     """Every named segment with its current size (built-in ones included)."""
     _ensure_builtins(store)
-    found: list[Segment] = []
-    for name, description, condition in store.rows("SELECT * FROM segments ORDER BY name"):
-        size = store.count(f"SELECT count(*) FROM ({segment_sql(str(condition))})")
-        found.append(Segment(str(name), str(description), str(condition), size))
-    return found
+    defined = store.rows("SELECT name, description, condition FROM segments ORDER BY name")
+    # One scan of the profiles counts every segment.
+    counts = ", ".join(f"count(*) FILTER (WHERE {condition})" for _, _, condition in defined)
+    sizes = store.rows(
+        f"SELECT {counts} FROM profiles p JOIN profile_features f USING (profile_id)"
+    )[0]
+    return [
+        Segment(str(name), str(description), str(condition), int(str(size)))
+        for (name, description, condition), size in zip(defined, sizes, strict=True)
+    ]
 
 
 def cluster_profiles(store: CustomerStore, k: int, rng: np.random.Generator) -> list[Cluster]:
@@ -214,9 +219,8 @@ def _store_labels(store: CustomerStore, ids: object, labels: np.ndarray) -> None
     con = store.connection
     con.register("_overture_clusters", table)
     try:
-        store.execute(
-            "UPDATE profile_features f SET cluster = c.cluster "
-            "FROM _overture_clusters c WHERE f.profile_id = c.profile_id"
-        )
+        with store.transaction():
+            store.execute("DELETE FROM profile_clusters")
+            store.execute("INSERT INTO profile_clusters SELECT * FROM _overture_clusters")
     finally:
         con.unregister("_overture_clusters")

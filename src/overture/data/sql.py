@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "APPLE_PROXY_USER_AGENT",
     "ident",
     "in_list",
     "literal",
+    "machine_open",
     "normalized_email",
     "reader",
     "struct_text",
@@ -142,4 +144,24 @@ def normalized_email(expr: str) -> str:
         f"CASE WHEN {expr} IS NULL OR trim({expr}) = '' THEN NULL "
         f"WHEN {domain} IN ('gmail.com', 'googlemail.com') THEN {gmail_local} || '@gmail.com' "
         f"ELSE {low} END"
+    )
+
+
+APPLE_PROXY_USER_AGENT = "Mozilla/5.0"
+"""What Apple Mail Privacy Protection's prefetch sends: this string, nothing after it."""
+
+
+def machine_open(open_alias: str, delivered_at: str, window_seconds: str) -> str:
+    """SQL true when the open row ``open_alias`` was made by a machine, not a reader.
+
+    A bare ``Mozilla/5.0`` from Apple's 17.0.0.0/8 is the Mail Privacy Protection proxy; an
+    open within ``window_seconds`` of delivery is a prefetch or a security scanner. Gmail's
+    image proxy ("GoogleImageProxy") fetches when the person opens: it stays human.
+    """
+    o = open_alias
+    return (
+        f"(coalesce({o}.user_agent = {literal(APPLE_PROXY_USER_AGENT)} "
+        f"AND regexp_matches({o}.ip, '^17\\.'), false) "
+        f"OR coalesce({o}.occurred_at >= {delivered_at} AND {o}.occurred_at < "
+        f"{delivered_at} + to_seconds({window_seconds}), false))"
     )
