@@ -1,7 +1,6 @@
-"""Where Overture keeps its files: one workspace folder per project.
+"""The workspace: the folder where one Overture installation keeps its databases.
 
-The folder is ``.overture/`` in the current directory unless ``--workspace`` or the
-``OVERTURE_WORKSPACE`` environment variable says otherwise.
+``--workspace`` wins, then ``$OVERTURE_WORKSPACE``, then ``.overture`` in the current folder.
 """
 
 from __future__ import annotations
@@ -10,15 +9,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["WORKSPACE_ENV", "Workspace", "resolve_workspace"]
+__all__ = ["WORKSPACE_ENV", "WORKSPACE_ENV_VAR", "Workspace", "resolve_workspace"]
 
-WORKSPACE_ENV = "OVERTURE_WORKSPACE"
+WORKSPACE_ENV_VAR = "OVERTURE_WORKSPACE"
+WORKSPACE_ENV = WORKSPACE_ENV_VAR
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """A workspace folder and the databases inside it."""
-
     root: Path
 
     @property
@@ -28,18 +26,22 @@ class Workspace:
 
     @property
     def runs_db(self) -> Path:
-        """The run store: event log, outbox, approvals, audit (SQLite)."""
+        """Runs, event logs, outbox (SQLite)."""
         return self.root / "runs.sqlite"
 
     @property
     def dbos_db(self) -> Path:
-        """DBOS's system database (SQLite)."""
+        """DBOS's system database (SQLite): workflow and step checkpoints."""
         return self.root / "dbos.sqlite"
 
+    def ensure(self) -> Workspace:
+        """Create the folder if missing, and return self."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self
 
-def resolve_workspace(explicit: Path | None) -> Workspace:
-    """The workspace named on the command line, else by the environment, else ``./.overture``."""
+
+def resolve_workspace(explicit: Path | None = None) -> Workspace:
+    """The workspace named by ``explicit``, the environment, or the default."""
     if explicit is not None:
         return Workspace(explicit)
-    from_env = os.environ.get(WORKSPACE_ENV, "").strip()
-    return Workspace(Path(from_env) if from_env else Path.cwd() / ".overture")
+    return Workspace(Path(os.environ.get(WORKSPACE_ENV_VAR) or ".overture"))

@@ -19,7 +19,7 @@ def test_environment_then_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert resolve_workspace(None).root == tmp_path / "env"
     monkeypatch.delenv(WORKSPACE_ENV)
     monkeypatch.chdir(tmp_path)
-    assert resolve_workspace(None).root == tmp_path / ".overture"
+    assert resolve_workspace(None).root.resolve() == tmp_path / ".overture"
 
 
 def test_database_files_live_in_the_folder(tmp_path: Path) -> None:
@@ -27,3 +27,5 @@ def test_database_files_live_in_the_folder(tmp_path: Path) -> None:
     assert workspace.customers_db == tmp_path / "customers.duckdb"
     assert workspace.runs_db == tmp_path / "runs.sqlite"
     assert workspace.dbos_db == tmp_path / "dbos.sqlite"
+    nested = Workspace(tmp_path / "a" / "b").ensure()
+    assert nested.root.is_dir()
