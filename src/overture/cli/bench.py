@@ -50,17 +50,17 @@ def outcome(
         target_lift=target,
     )
     table = Table(
-        "scenario",
-        "policy",
-        "final human-open rate",
-        "lift",
-        "% of oracle",
-        "cycles to target",
-        "sends",
-        "unsubscribes",
         title=f"Outcome: {contacts:,} contacts, {cycles} cycles, {seeds} seeds, target "
-        f"{target:+.0%}",
+        f"{target:+.0%} (means over seeds)"
     )
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("policy", no_wrap=True)
+    table.add_column("final human-open rate", justify="right")
+    table.add_column("lift", justify="right", no_wrap=True)
+    table.add_column("% of oracle", justify="right")
+    table.add_column("cycles to target", justify="right")
+    table.add_column("sends", justify="right", no_wrap=True)
+    table.add_column("unsubscribes", justify="right")
     for row in report.summary:
         reached = (
             "never"
