@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "DEFAULT_RELATIVE_TOLERANCE",
@@ -163,7 +163,8 @@ class EvidenceIndex:
     """Every string (and key) in the evidence, lower-cased with whitespace collapsed."""
 
     @classmethod
-    def of(cls, evidence: Iterable[JsonValue]) -> EvidenceIndex:
+    def of(cls, evidence: Iterable[object]) -> EvidenceIndex:
+        """Index JSON-like values: numbers, strings, and mappings and sequences of them."""
         numbers: set[float] = set()
         strings: set[str] = set()
         for item in evidence:
@@ -188,7 +189,7 @@ def _normal(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _collect(value: JsonValue, numbers: set[float], strings: set[str]) -> None:
+def _collect(value: object, numbers: set[float], strings: set[str]) -> None:
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, int | float):
@@ -203,13 +204,14 @@ def _collect(value: JsonValue, numbers: set[float], strings: set[str]) -> None:
                 if claim.kind is ClaimKind.PERCENT:
                     numbers.add(abs(claim.value) / 100)
         return
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         for key, item in value.items():
             _collect(key, numbers, strings)
             _collect(item, numbers, strings)
         return
-    for item in value:
-        _collect(item, numbers, strings)
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _collect(item, numbers, strings)
 
 
 def _support(claim: Claim, index: EvidenceIndex, rel_tol: float) -> Claim:
@@ -230,7 +232,7 @@ def _support(claim: Claim, index: EvidenceIndex, rel_tol: float) -> Claim:
 
 def check_text(
     text: str,
-    evidence: Iterable[JsonValue] | EvidenceIndex,
+    evidence: Iterable[object] | EvidenceIndex,
     *,
     rel_tol: float = DEFAULT_RELATIVE_TOLERANCE,
 ) -> TextCheck:
