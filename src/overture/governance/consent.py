@@ -294,9 +294,9 @@ def in_quiet_hours(contact: ContactFacts, message: Message, policy: Policy) -> b
 
 
 RULES: tuple[tuple[str, Rule], ...] = (
-    ("suppression-list", suppressed),
+    ("suppression-list (practice: suppressed on every list)", suppressed),
     ("complaint (CAN-SPAM 15 U.S.C. 7704(a)(4))", complained),
-    ("hard-bounce", hard_bounced),
+    ("hard-bounce (practice: mailbox providers' sender rules)", hard_bounced),
     ("opt-out (CAN-SPAM 15 U.S.C. 7704(a)(4); CASL s. 11(3))", opted_out),
     ("consent-withdrawn (GDPR Art. 7(3), 21(3); CASL s. 11)", consent_withdrawn),
     ("consent-expired (P-39.1 s. 14; GDPR Art. 7(1))", consent_expired),
