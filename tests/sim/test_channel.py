@@ -286,3 +286,17 @@ def test_feed_invariants(
     assert not (truth.machine_open & ~world.population.mpp[truth.contacts]).any()
     opened = table.contact[table.kind == 2]
     assert set(opened.tolist()) <= delivered
+
+
+def test_campaign_events_are_the_campaigns_matured_feed(world: Simulation) -> None:
+    world.channel.send_batch(world.static_plan(0).batch("k1", "first"))
+    world.clock.advance(timedelta(days=7))
+    world.channel.send_batch(world.static_plan(1).batch("k2", "second"))
+    first = world.channel.campaign_events("first")
+    assert len(first) and {first.campaigns[c] for c in first.campaign.tolist()} == {"first"}
+    assert len(world.channel.campaign_events("second")) == 0  # nothing has happened yet
+    world.clock.advance(timedelta(days=7))
+    everything = world.channel.event_table(EPOCH, FAR)
+    second = world.channel.campaign_events("second")
+    assert len(first) + len(second) == len(everything)
+    assert len(world.channel.campaign_events("never sent")) == 0

@@ -215,6 +215,16 @@ class SimulatedEmailChannel:
         self._table = None
         return Receipt(key=batch.key, accepted=int(batch.contacts.shape[0]))
 
+    def campaign_events(self, campaign_id: str) -> EventTable:
+        """Every event of ``campaign_id``'s sends so far (not after the clock), in time order."""
+        codes = [code for code, name in enumerate(self._campaigns) if name == campaign_id]
+        chunks = [c for c in self._chunks if c.campaign in codes]
+        table = self._combine(chunks)
+        keep = np.arange(len(table), dtype=np.int64)
+        if self._clock is not None:
+            keep = np.flatnonzero(table.occurred_at < int(self._clock.now().timestamp()))
+        return self._select(table, keep)
+
     def event_table(self, since: datetime, until: datetime) -> EventTable:
         """Events in ``[since, until)`` as columns, in time order."""
         if self._clock is not None:
@@ -222,13 +232,16 @@ class SimulatedEmailChannel:
         table = self._all()
         low, high = int(utc(since).timestamp()), int(utc(until).timestamp())
         times = table.occurred_at
-        keep = np.flatnonzero((times >= low) & (times < high))
-        order = keep[np.argsort(times[keep], kind="stable")]
+        return self._select(table, np.flatnonzero((times >= low) & (times < high)))
+
+    @staticmethod
+    def _select(table: EventTable, keep: I64) -> EventTable:
+        order = keep[np.argsort(table.occurred_at[keep], kind="stable")]
         return EventTable(
             kind=table.kind[order],
             contact=table.contact[order],
             campaign=table.campaign[order],
-            occurred_at=times[order],
+            occurred_at=table.occurred_at[order],
             agent=table.agent[order],
             ip=table.ip[order],
             url=table.url[order],
@@ -353,25 +366,25 @@ class SimulatedEmailChannel:
 
     def _all(self) -> EventTable:
         if self._table is None:
-            chunks = self._chunks
-            self._table = EventTable(
-                kind=np.concatenate([c.kind for c in chunks] or [np.zeros(0, np.uint8)]),
-                contact=np.concatenate([c.contact for c in chunks] or [np.zeros(0, np.int64)]),
-                campaign=np.concatenate(
-                    [np.full(c.kind.shape[0], c.campaign, np.int32) for c in chunks]
-                    or [np.zeros(0, np.int32)]
-                ),
-                occurred_at=np.concatenate(
-                    [c.occurred_at for c in chunks] or [np.zeros(0, np.int64)]
-                ),
-                agent=np.concatenate([c.agent for c in chunks] or [np.zeros(0, np.int16)]),
-                ip=np.concatenate([c.ip for c in chunks] or [np.zeros(0, np.uint32)]),
-                url=np.concatenate([c.url for c in chunks] or [np.zeros(0, np.int32)]),
-                bounce=np.concatenate([c.bounce for c in chunks] or [np.zeros(0, np.int8)]),
-                campaigns=tuple(self._campaigns),
-                urls=tuple(self._urls),
-            )
+            self._table = self._combine(self._chunks)
         return self._table
+
+    def _combine(self, chunks: list[_Chunk]) -> EventTable:
+        return EventTable(
+            kind=np.concatenate([c.kind for c in chunks] or [np.zeros(0, np.uint8)]),
+            contact=np.concatenate([c.contact for c in chunks] or [np.zeros(0, np.int64)]),
+            campaign=np.concatenate(
+                [np.full(c.kind.shape[0], c.campaign, np.int32) for c in chunks]
+                or [np.zeros(0, np.int32)]
+            ),
+            occurred_at=np.concatenate([c.occurred_at for c in chunks] or [np.zeros(0, np.int64)]),
+            agent=np.concatenate([c.agent for c in chunks] or [np.zeros(0, np.int16)]),
+            ip=np.concatenate([c.ip for c in chunks] or [np.zeros(0, np.uint32)]),
+            url=np.concatenate([c.url for c in chunks] or [np.zeros(0, np.int32)]),
+            bounce=np.concatenate([c.bounce for c in chunks] or [np.zeros(0, np.int8)]),
+            campaigns=tuple(self._campaigns),
+            urls=tuple(self._urls),
+        )
 
 
 def _template(subject: str, first_name: str) -> str:

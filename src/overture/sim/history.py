@@ -121,7 +121,7 @@ def write_history(
         campaign = f"newsletter-{monday.isoformat()}"
         sender.send_batch(plan.batch(f"history-{campaign}", campaign))
         sent_parts.append(_Sent(contacts, moment, campaign, plan.subjects, plan.subject))
-        feed = sender.event_table(_at(moment), _at(moment + _WEEK))
+        feed = sender.campaign_events(campaign)
         gone = np.isin(feed.kind, [EVENT_KINDS.index(k) for k in _GONE])
         gone |= (feed.kind == EVENT_KINDS.index("bounced")) & (feed.bounce == 1)
         mailable[feed.contact[gone]] = False
