@@ -52,7 +52,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal, get_args
 
 import numpy as np
@@ -119,7 +119,7 @@ class LineSpec:
                 f"unknown topic {self.topic!r}", f"use one of {', '.join(TOPICS)}, or None"
             )
 
-    @property
+    @cached_property
     def features(self) -> frozenset[str]:
         """The feature names this spec turns on, as the audience simulator names them."""
         flags = {
@@ -803,13 +803,11 @@ def _values(spec: LineSpec) -> tuple[object, ...]:
     )
 
 
+_FIELDS = 7  # a spec's fields: the most two specs can differ by
+
+
 def _distance(a: LineSpec, b: LineSpec) -> int:
     return sum(x != y for x, y in zip(_values(a), _values(b), strict=True))
-
-
-def _novelty(spec: LineSpec, chosen: Sequence[LineSpec], covered: set[str]) -> tuple[int, int]:
-    spread = min((_distance(spec, other) for other in chosen), default=0)
-    return (len(spec.features - covered), spread)
 
 
 def explore_specs(count: int, *, seed: int, include: Sequence[LineSpec] = ()) -> list[LineSpec]:
@@ -829,15 +827,19 @@ def explore_specs(count: int, *, seed: int, include: Sequence[LineSpec] = ()) ->
         )
     rng = np.random.default_rng(seed)
     every = supported_specs()
-    pool: list[LineSpec] = [every[int(i)] for i in rng.permutation(len(every))]
-    pool = [spec for spec in pool if spec not in set(chosen)]
+    excluded = set(chosen)
+    pool = [every[int(i)] for i in rng.permutation(len(every)) if every[int(i)] not in excluded]
     covered: set[str] = set().union(*(spec.features for spec in chosen))
+    # The distance from each candidate to its nearest chosen spec, kept up to date per pick.
+    spread = {spec: min((_distance(spec, c) for c in chosen), default=_FIELDS) for spec in pool}
     while len(chosen) < count and pool:
         # max() keeps the first of equals, so ties fall to the seeded shuffle.
-        best = max(pool, key=lambda spec: _novelty(spec, chosen, covered))
+        best = max(pool, key=lambda spec: (len(spec.features - covered), spread[spec]))
         pool.remove(best)
         chosen.append(best)
         covered |= best.features
+        for spec in pool:
+            spread[spec] = min(spread[spec], _distance(spec, best))
     return chosen
 
 
