@@ -397,6 +397,7 @@ def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
                     fill="toself",
                     fillcolor="rgba(31,119,180,0.15)",
                     line={"width": 0},
+                    mode="lines",
                     name="interval",
                     hoverinfo="skip",
                 )
@@ -556,7 +557,8 @@ def _sections(report: RunReport) -> list[tuple[str, list[str], list[list[str]]]]
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:0.5rem 0 1.5rem;width:100%;font-size:0.9rem}
-th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#f4f4f4} .summary{background:#f7f9fc;padding:1rem;border-left:4px solid #1f77b4}
 """
 
