@@ -40,12 +40,26 @@ _log = logging.getLogger("overture.data")
 
 # Splink comparison for each optional field, by kind of value.
 _NAME_FIELDS = ("first_name", "last_name")
-_EDIT_FIELDS = ("birth_date", "postcode", "national_id", "email", "phone")
+_EDIT_FIELDS = ("birth_date", "postcode", "national_id")
 _TEXT_FIELDS = ("address_1", "city")
-_EXACT_FIELDS = ("street_number",)
-_MIN_COMPARISONS = 3
+# Addresses and numbers that differ by one character are different people's
+# (anna.lee1@ and anna.lee2@): compare them exactly.
+_EXACT_FIELDS = ("street_number", "email", "phone")
+_PERSONAL_FIELDS = (*_EDIT_FIELDS, *_TEXT_FIELDS, "street_number")
+_MIN_PERSONAL = 2
 _MIN_FILLED = 0.05
-_SMALL_BASE = 100_000
+_BLOCKS = (
+    ("first_name", "last_name"),
+    ("last_name", "birth_date"),
+    ("first_name", "birth_date"),
+    ("birth_date", "postcode"),
+    ("last_name", "postcode"),
+    ("first_name", "postcode"),
+    ("street_number", "address_1"),
+    ("national_id",),
+    ("email",),
+    ("phone",),
+)
 
 
 @dataclass(frozen=True)
@@ -247,7 +261,9 @@ def _splink_links(
     )
     total = int(str(con.execute("SELECT count(*) FROM records").fetchall()[0][0]))
     fields = _usable_fields(con, total) if total >= 2 else []
-    if len(fields) < _MIN_COMPARISONS:
+    # Names, emails and phones alone cannot tell two namesakes apart: Splink needs at
+    # least two personal fields (birth date, postcode, id, address) to weigh.
+    if sum(1 for f in fields if f in _PERSONAL_FIELDS) < _MIN_PERSONAL:
         return (), []
     return tuple(fields), _predict(con, fields, total, threshold, max_pairs, seed)
 
@@ -287,19 +303,10 @@ def _predict(
         else:
             comparisons.append(cl.ExactMatch(field))
     has = set(fields)
-    single = ["first_name", "last_name", "postcode", "birth_date", "national_id", "email", "phone"]
-    rules: list[BlockingRuleCreator | dict[str, object]]
-    if total <= _SMALL_BASE:
-        rules = [block_on(f) for f in single if f in has]
-    else:
-        # Single-field blocks explode on common names in a large base: pair them up.
-        pairs = [
-            ("first_name", "last_name"),
-            ("last_name", "birth_date"),
-            ("last_name", "postcode"),
-        ]
-        rules = [block_on(a, b) for a, b in pairs if a in has and b in has]
-        rules += [block_on(f) for f in ("national_id", "email", "phone") if f in has]
+    # Blocks on one name alone explode when names repeat: pair fields up instead.
+    rules: list[BlockingRuleCreator | dict[str, object]] = [
+        block_on(*cols) for cols in _BLOCKS if all(c in has for c in cols)
+    ]
     training = [
         block_on(*cols)
         for cols in (("birth_date",), ("national_id",), ("first_name", "last_name"), ("email",))
