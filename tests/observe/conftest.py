@@ -40,6 +40,29 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
         yield plain
 
 
+def toy_config(
+    workspace: Path,
+    agents: tuple[str, ...] = ("analyst", "sender"),
+    settings: dict[str, str] | None = None,
+    **budgets: float,
+) -> RunConfig:
+    return RunConfig(
+        objective=toy_objective(**budgets),
+        environment="toy",
+        measure="toy",
+        agents=agents,
+        plugins=("toy_plugin:register",),
+        workspace=str(workspace),
+        settings=settings or {},
+    )
+
+
+@pytest.fixture
+def toy_settings() -> Callable[..., RunConfig]:
+    """``toy_settings(workspace, agents=..., settings=..., **budgets)``: a toy run's config."""
+    return toy_config
+
+
 @pytest.fixture
 def toy_run(runner: Runner, tmp_path: Path) -> ToyRun:
     """Run the toy world to its outcome: ``toy_run(agents=..., settings=..., **budgets)``."""
@@ -49,16 +72,7 @@ def toy_run(runner: Runner, tmp_path: Path) -> ToyRun:
         settings: dict[str, str] | None = None,
         **budgets: float,
     ) -> RunId:
-        config = RunConfig(
-            objective=toy_objective(**budgets),
-            environment="toy",
-            measure="toy",
-            agents=agents,
-            plugins=("toy_plugin:register",),
-            workspace=str(tmp_path),
-            settings=settings or {},
-        )
-        run_id, _ = runner.run(config)
+        run_id, _ = runner.run(toy_config(tmp_path, agents, settings, **budgets))
         return run_id
 
     return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -12,7 +13,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlalchemy.orm import Session
 
 from overture.clock import Clock
-from overture.conductor import PlainSteps, Runner
+from overture.conductor import PlainSteps, RunConfig, Runner
 from overture.models import Decider, DecisionError, DecisionInput, Question, offline_model
 from overture.objective import Objective
 from overture.observe import SpanRecord, SpanStore, trace_run
@@ -24,6 +25,7 @@ from overture.observe.tracing import (
     TracingSteps,
     trace_id_for,
 )
+from overture.workspace import Workspace
 
 R = TypeVar("R")
 ToyRun = Callable[..., str]
@@ -202,3 +204,17 @@ def test_trace_run_wraps_both_and_keeps_the_decider_settings(
     assert isinstance(steps, TracingSteps) and isinstance(decider, TracingDecider)
     assert decider.retries == 3 and decider.model_name == "offline"
     steps.record("end", lambda session: None)  # closes the run's tracing
+
+
+def test_a_durable_run_is_traced_the_same_way(
+    tmp_path: Path, toy_settings: Callable[..., RunConfig]
+) -> None:
+    config = toy_settings(tmp_path)
+    with Runner(Workspace(tmp_path), durable=True) as durable:
+        run_id, outcome = durable.run(config)
+        spans = spans_of(durable, run_id)
+    assert outcome.kind.value == "reached"
+    assert {s.kind for s in spans} == {"run", "step", "agent", "tool", "model"}
+    assert not any(s.replayed for s in spans)
+    run = next(s for s in spans if s.kind == "run")
+    assert run.attributes[attr.OUTCOME] == "reached"
