@@ -190,8 +190,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "profile features",
         (
+            # Rebuilt whole each time, one row per profile by construction: no index to keep.
             """CREATE TABLE profile_features (
-                profile_id VARCHAR PRIMARY KEY,
+                profile_id VARCHAR NOT NULL,
                 as_of TIMESTAMPTZ NOT NULL,
                 tenure_days DOUBLE,
                 recency_days DOUBLE,
@@ -209,7 +210,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 rfm_monetary INTEGER
             )""",
             """CREATE TABLE profile_clusters (
-                profile_id VARCHAR PRIMARY KEY,
+                profile_id VARCHAR NOT NULL,
                 cluster INTEGER NOT NULL
             )""",
         ),
