@@ -73,11 +73,7 @@ def audience_sql(
     segment's condition over profiles and their features.
     """
     params: list[Param] = []
-    campaign_filter = ""
-    if campaign_ids is not None:
-        campaign_filter = (
-            f" AND campaign_id IN {sql.in_list(campaign_ids)}" if campaign_ids else " AND false"
-        )
+    campaign_filter = f" AND {_campaigns(campaign_ids)}"
     scope: list[str] = []
     if since is not None:
         scope.append("a.at >= ?")
@@ -120,6 +116,13 @@ def audience_sql(
     return text, params
 
 
+def _campaigns(campaign_ids: Sequence[str] | None) -> str:
+    """A condition on ``campaign_id`` that keeps the campaigns in scope (all when None)."""
+    if campaign_ids is None:
+        return "true"
+    return f"campaign_id IN {sql.in_list(campaign_ids)}" if campaign_ids else "false"
+
+
 def _segment_condition(store: CustomerStore, segment: str | None) -> str | None:
     if segment is None:
         return None
@@ -157,7 +160,7 @@ def human_open_rate(
         f"""WITH scoped AS ({audience}),
         opened AS (
             SELECT source, campaign_id, contact_id, bool_or(NOT is_machine_open) AS human
-            FROM opens GROUP BY ALL)
+            FROM opens WHERE {_campaigns(campaign_ids)} GROUP BY ALL)
         SELECT count(*), count(o.contact_id) FILTER (WHERE o.human), count(o.contact_id)
         FROM scoped s LEFT JOIN opened o USING (source, campaign_id, contact_id)""",
         params,
@@ -185,7 +188,8 @@ def _engaged(
     row = store.rows(
         f"""WITH scoped AS ({audience}),
         did AS (SELECT DISTINCT source, campaign_id, contact_id FROM events
-                WHERE kind = 'email' AND event_type = {sql.literal(event_type)})
+                WHERE kind = 'email' AND event_type = {sql.literal(event_type)}
+                  AND {_campaigns(campaign_ids)})
         SELECT count(*), count(d.contact_id)
         FROM scoped s LEFT JOIN did d USING (source, campaign_id, contact_id)""",
         params,

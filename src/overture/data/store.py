@@ -67,6 +67,8 @@ class CustomerStore:
         self._depth = 0
         # Times without an offset in a file are UTC, whatever the machine's zone.
         self.execute("SET TimeZone = 'UTC'")
+        # The CLI draws its own progress; DuckDB's bar would write into command output.
+        self.execute("SET enable_progress_bar = false")
         apply_migrations(self)
 
     def execute(self, sql: str, params: Sequence[Param] | None = None) -> duckdb.DuckDBPyConnection:
