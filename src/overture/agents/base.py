@@ -144,6 +144,9 @@ class AgentSpec:
     """Fact keys this agent may see. Anything else is withheld from its brief."""
     provides: frozenset[str] = frozenset()
     """Fact keys this agent produces when it succeeds."""
+    wants: frozenset[str] = frozenset()
+    """Fact keys the agent may see when they are known, but can act without (its own past
+    results, say). Planning waits only for ``needs``."""
     tools: tuple[ToolHandle, ...] = ()
     per_cycle: bool = False
     """Whether the agent acts again in every measurement cycle (a send) or once per run."""

@@ -22,7 +22,8 @@ def build_brief(
     now: datetime,
 ) -> tuple[Brief, int]:
     """The brief for ``spec`` and how many known facts were withheld from it."""
-    facts = tuple(fact for fact in ledger.facts if fact.key in spec.needs)
+    visible = spec.needs | spec.wants
+    facts = tuple(fact for fact in ledger.facts if fact.key in visible)
     brief = Brief(
         run_id=run_id,
         step=step,

@@ -25,8 +25,11 @@ def registry_for(plugins: tuple[str, ...]) -> Registry:
 
 def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: Steps) -> Conductor:
     registry = registry_for(config.plugins)
+    # The run id is handed to the environment so it can find (and, on recovery, reopen) the
+    # world it built for this run.
+    settings = {**config.settings, "run_id": run_id}
     environment = registry.environment(config.environment)(
-        Path(config.workspace), config.seed, config.settings
+        Path(config.workspace), config.seed, settings
     )
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers

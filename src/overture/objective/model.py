@@ -85,7 +85,7 @@ class Budgets(BaseModel):
     """Limits on one run. On by default: a run that hits one ends ``budget_exhausted``."""
 
     model_config = _FROZEN
-    max_steps: int = Field(default=40, ge=1)
+    max_steps: int = Field(default=100, ge=1)
     """Agent dispatches."""
     max_tokens: int = Field(default=500_000, ge=0)
     """Model input + output tokens over the whole run."""

@@ -1,0 +1,278 @@
+"""The experimenter: designs each cycle's test and reads the results honestly.
+
+Design: every candidate line is an arm, a fixed holdout keeps the usual newsletter, and a power
+calculation says how large an arm must be to see the lift the objective asks for (shown before
+the send). Allocation: Thompson sampling on human opens per segment (a floor per arm, equal
+shares until each arm has enough sends); a segment with too little data shares the pooled
+allocation and is reported as "insufficient data". Analysis: beta-binomial posteriors
+(probability best, expected loss) and, against the holdout, p-values controlled for multiple
+testing with Benjamini-Hochberg.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import BaseModel, JsonValue
+from scipy.stats import norm
+
+from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
+from overture.records import Fact
+from overture.specialists.base import Specialist
+from overture.stats import (
+    BetaPosterior,
+    benjamini_hochberg,
+    expected_loss,
+    minimum_detectable_effect,
+    probability_best,
+    sample_size_two_proportions,
+    thompson_allocation,
+)
+
+__all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest"]
+
+HOLDOUT_SHARE = 0.10
+MIN_SENDS_PER_ARM = 200
+"""Sends an arm needs in a segment before Thompson sampling reweights it there."""
+FLOOR = 0.05
+CONTROL = "control"
+
+Counts = dict[str, dict[str, tuple[int, int]]]
+"""arm -> segment -> (human openers, delivered)."""
+
+
+class PowerRequest(BaseModel):
+    baseline_rate: float
+    relative_lift: float
+    per_arm_available: int
+
+
+class Power(BaseModel):
+    sample_size_per_arm: int
+    minimum_detectable_effect: float
+
+
+class AllocationRequest(BaseModel):
+    arms: list[str]
+    segments: list[str]
+    results: dict[str, dict[str, list[int]]]
+    seed: int
+
+
+class Allocation(BaseModel):
+    shares: dict[str, dict[str, float]]
+    insufficient: list[str]
+    probability_best: dict[str, dict[str, float]]
+    expected_loss: dict[str, dict[str, float]]
+
+
+class ControlComparison(BaseModel):
+    arms: list[str]
+    results: dict[str, dict[str, list[int]]]
+
+
+class Comparison(BaseModel):
+    p_values: dict[str, float]
+    beats_control: list[str]
+
+
+class Design(BaseModel):
+    cycle: int
+    holdout_share: float
+    arms: list[str]
+    lines: dict[str, dict[str, str]]
+    shares: dict[str, dict[str, float]]
+    sample_size_per_arm: int
+    minimum_detectable_effect: float
+    insufficient: list[str]
+    probability_best: dict[str, dict[str, float]]
+    beats_control: list[str]
+
+
+def _counts(results: dict[str, dict[str, list[int]]]) -> Counts:
+    return {
+        arm: {seg: (int(v[0]), int(v[1])) for seg, v in by_segment.items()}
+        for arm, by_segment in results.items()
+    }
+
+
+def _power(request: PowerRequest, _: ToolContext) -> Power:
+    p = min(max(request.baseline_rate, 1e-4), 0.99)
+    needed = sample_size_two_proportions(p, request.relative_lift)
+    available = max(request.per_arm_available, 2)
+    mde = minimum_detectable_effect(p, available)
+    return Power(
+        sample_size_per_arm=needed,
+        minimum_detectable_effect=round(mde, 4) if math.isfinite(mde) else 1e6,
+    )
+
+
+def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
+    counts = _counts(request.results)
+    rng = np.random.default_rng(request.seed)
+    pooled = {
+        arm: (
+            sum(counts.get(arm, {}).get(s, (0, 0))[0] for s in request.segments),
+            sum(counts.get(arm, {}).get(s, (0, 0))[1] for s in request.segments),
+        )
+        for arm in request.arms
+    }
+    pooled_shares = thompson_allocation(
+        pooled, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM
+    )
+    shares: dict[str, dict[str, float]] = {}
+    insufficient: list[str] = []
+    best: dict[str, dict[str, float]] = {}
+    loss: dict[str, dict[str, float]] = {}
+    for segment in request.segments:
+        arms = {arm: counts.get(arm, {}).get(segment, (0, 0)) for arm in request.arms}
+        if min(n for _, n in arms.values()) < MIN_SENDS_PER_ARM:
+            insufficient.append(segment)
+            shares[segment] = pooled_shares
+        else:
+            shares[segment] = thompson_allocation(
+                arms, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM
+            )
+        posteriors = {arm: BetaPosterior.from_counts(s, n) for arm, (s, n) in arms.items()}
+        best[segment] = {k: round(v, 4) for k, v in probability_best(posteriors, rng).items()}
+        loss[segment] = {k: round(v, 6) for k, v in expected_loss(posteriors, rng).items()}
+    return Allocation(
+        shares={seg: {a: round(v, 6) for a, v in s.items()} for seg, s in shares.items()},
+        insufficient=insufficient,
+        probability_best=best,
+        expected_loss=loss,
+    )
+
+
+def _compare(request: ControlComparison, _: ToolContext) -> Comparison:
+    counts = _counts(request.results)
+    control = counts.get(CONTROL, {})
+    c_s, c_n = sum(v[0] for v in control.values()), sum(v[1] for v in control.values())
+    p_values: dict[str, float] = {}
+    for arm in request.arms:
+        by_segment = counts.get(arm, {})
+        t_s, t_n = sum(v[0] for v in by_segment.values()), sum(v[1] for v in by_segment.values())
+        if not t_n or not c_n:
+            continue
+        pooled = (t_s + c_s) / (t_n + c_n)
+        se = math.sqrt(max(pooled * (1 - pooled) * (1 / t_n + 1 / c_n), 1e-12))
+        z = (t_s / t_n - c_s / c_n) / se
+        p_values[arm] = float(norm.sf(z))  # one-sided: does the arm beat the holdout?
+    arms = sorted(p_values)
+    rejected = benjamini_hochberg([p_values[a] for a in arms], q=0.05) if arms else []
+    return Comparison(
+        p_values={a: round(p, 6) for a, p in p_values.items()},
+        beats_control=[a for a, r in zip(arms, rejected, strict=True) if r],
+    )
+
+
+class Experimenter(Specialist):
+    name = "experimenter"
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        self.power = Tool(
+            "power", "Sample size and detectable effect.", PowerRequest, Power, _power
+        )
+        self.allocate = Tool(
+            "allocate", "Thompson allocation per segment.", AllocationRequest, Allocation, _allocate
+        )
+        self.compare = Tool(
+            "compare_to_holdout",
+            "Arms against the holdout, FDR-controlled.",
+            ControlComparison,
+            Comparison,
+            _compare,
+        )
+        self.spec = AgentSpec(
+            name=self.name,
+            purpose="Design this cycle's subject-line test: arms, holdout, power and allocation",
+            needs=frozenset({"copy.candidates", "baseline", "segments"}),
+            wants=frozenset({"experiment.results"}),
+            provides=frozenset({"experiment.design"}),
+            tools=(self.power, self.allocate, self.compare),
+            per_cycle=True,
+        )
+
+    def act(self, brief: Brief) -> AgentResult:
+        candidates = _dicts(brief.fact("copy.candidates"))
+        arms = [str(c["id"]) for c in candidates]
+        segments = [str(s["id"]) for s in _dicts(brief.fact("segments"))]
+        sizes = sum(int(str(s["size"])) for s in _dicts(brief.fact("segments")))
+        baseline = _dict(brief.fact("baseline"))
+        raw_results = brief.fact("experiment.results") if brief.has("experiment.results") else {}
+        results = _results(raw_results)
+        power = self.use(
+            self.power,
+            PowerRequest(
+                baseline_rate=float(str(baseline.get("human_rate", 0.2))),
+                relative_lift=0.2,
+                per_arm_available=int(sizes * (1 - HOLDOUT_SHARE) / max(len(arms), 1)),
+            ),
+            brief,
+        )
+        allocation = self.use(
+            self.allocate,
+            AllocationRequest(
+                arms=arms, segments=segments, results=results, seed=self.env.seed + brief.cycle
+            ),
+            brief,
+        )
+        comparison = self.use(self.compare, ControlComparison(arms=arms, results=results), brief)
+        design = Design(
+            cycle=brief.cycle,
+            holdout_share=HOLDOUT_SHARE,
+            arms=arms,
+            lines={str(c["id"]): {"en": str(c["en"]), "fr": str(c["fr"])} for c in candidates},
+            shares=allocation.shares,
+            sample_size_per_arm=power.sample_size_per_arm,
+            minimum_detectable_effect=power.minimum_detectable_effect,
+            insufficient=allocation.insufficient,
+            probability_best=allocation.probability_best,
+            beats_control=comparison.beats_control,
+        )
+        text = (
+            f"Cycle {brief.cycle}: {len(arms)} subject lines against a "
+            f"{HOLDOUT_SHARE:.0%} holdout. "
+            f"To see a +20% lift an arm needs {power.sample_size_per_arm} recipients; with the "
+            f"audience split this way the smallest detectable lift is "
+            f"{power.minimum_detectable_effect:.1%}. "
+            + (
+                f"Insufficient data in {', '.join(allocation.insufficient)}: "
+                "pooled allocation there. "
+                if allocation.insufficient
+                else ""
+            )
+            + (
+                f"Beating the holdout after FDR control: {', '.join(comparison.beats_control)}."
+                if comparison.beats_control
+                else "No arm yet beats the holdout after FDR control."
+            )
+        )
+        return AgentResult(
+            output=design.model_dump(mode="json"),
+            facts=(
+                Fact(
+                    key="experiment.design", value=design.model_dump(mode="json"), source="allocate"
+                ),
+            ),
+            text=text,
+        )
+
+
+def _dict(value: JsonValue) -> dict[str, JsonValue]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: JsonValue) -> list[dict[str, JsonValue]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _results(value: JsonValue) -> dict[str, dict[str, list[int]]]:
+    out: dict[str, dict[str, list[int]]] = {}
+    for arm, by_segment in _dict(value).items():
+        for segment, counts in _dict(by_segment).items():
+            if isinstance(counts, list) and len(counts) == 2:
+                out.setdefault(arm, {})[segment] = [int(str(counts[0])), int(str(counts[1]))]
+    return out

@@ -1,0 +1,174 @@
+"""The reporter: what the cycle's send did, arm by arm and segment by segment, on human opens.
+
+It first brings the email service's feed into the store (through the store's importer, which
+flags machine opens), then counts. Its results feed the next cycle's copy and allocation; the
+objective itself is judged separately by the measure, from the same store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel, JsonValue
+
+from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
+from overture.exceptions import UsageError
+from overture.records import Fact
+from overture.specialists.base import Specialist
+from overture.specialists.compliance import CONTROL
+from overture.specialists.feed import sync_feed
+from overture.specialists.results import campaign_counts
+
+__all__ = ["ArmResults", "Reporter", "SyncRequest"]
+
+
+class SyncRequest(BaseModel):
+    since: AwareDatetime
+    until: AwareDatetime
+
+
+class Synced(BaseModel):
+    events: int
+
+
+class CountsRequest(BaseModel):
+    campaign_id: str
+
+
+class ArmResults(BaseModel):
+    campaign_id: str
+    rows: list[dict[str, JsonValue]]
+    treated: list[int]
+    control: list[int]
+    treated_raw: int
+    control_raw: int
+
+
+class Reporter(Specialist):
+    name = "reporter"
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        self.sync = Tool(
+            "sync_feed", "Import the email service's events.", SyncRequest, Synced, self._sync
+        )
+        self.count = Tool(
+            "arm_results", "Openers by arm and segment.", CountsRequest, ArmResults, self._count
+        )
+        self.spec = AgentSpec(
+            name=self.name,
+            purpose="Report what the cycle's send did on human opens, arm by arm, against the "
+            "holdout",
+            needs=frozenset({"send.planned", "segments"}),
+            wants=frozenset({"experiment.results"}),
+            provides=frozenset({"experiment.results", "report.latest"}),
+            tools=(self.sync, self.count),
+            per_cycle=True,
+        )
+
+    def _sync(self, request: SyncRequest, _: ToolContext) -> Synced:
+        channel = self.env.channel
+        if channel is None:
+            raise UsageError("this environment has no channel to read", "run with --env sim")
+        n = sync_feed(
+            self.newsletter.store,
+            channel,
+            request.since,
+            request.until,
+            self.newsletter.folder,
+            self.newsletter.source,
+        )
+        return Synced(events=n)
+
+    def _count(self, request: CountsRequest, _: ToolContext) -> ArmResults:
+        counts = campaign_counts(self.newsletter.store, request.campaign_id)
+        treated = [c for c in counts if c.arm != CONTROL]
+        control = [c for c in counts if c.arm == CONTROL]
+        return ArmResults(
+            campaign_id=request.campaign_id,
+            rows=[
+                {
+                    "arm": c.arm,
+                    "segment": c.segment,
+                    "delivered": c.delivered,
+                    "human_openers": c.human_openers,
+                    "raw_openers": c.raw_openers,
+                }
+                for c in counts
+            ],
+            treated=[sum(c.human_openers for c in treated), sum(c.delivered for c in treated)],
+            control=[sum(c.human_openers for c in control), sum(c.delivered for c in control)],
+            treated_raw=sum(c.raw_openers for c in treated),
+            control_raw=sum(c.raw_openers for c in control),
+        )
+
+    def act(self, brief: Brief) -> AgentResult:
+        planned = _dict(brief.fact("send.planned"))
+        campaign = str(planned["campaign_id"])
+        first = planned.get("first_send_at")
+        since = datetime.fromisoformat(str(first)) if first else brief.now - timedelta(days=7)
+        synced = self.use(self.sync, SyncRequest(since=since, until=brief.now), brief)
+        results = self.use(self.count, CountsRequest(campaign_id=campaign), brief)
+        cumulative = _results(
+            brief.fact("experiment.results") if brief.has("experiment.results") else {}
+        )
+        for row in results.rows:
+            arm, segment = str(row["arm"]), str(row["segment"])
+            before = cumulative.setdefault(arm, {}).get(segment, [0, 0])
+            cumulative[arm][segment] = [
+                before[0] + int(str(row["human_openers"])),
+                before[1] + int(str(row["delivered"])),
+            ]
+        t_rate = _rate(results.treated)
+        c_rate = _rate(results.control)
+        lift = t_rate / c_rate - 1 if c_rate else None
+        latest: dict[str, JsonValue] = {
+            "campaign_id": campaign,
+            "cycle": brief.cycle,
+            "treated": list(results.treated),
+            "control": list(results.control),
+            "treated_human_rate": round(t_rate, 6),
+            "control_human_rate": round(c_rate, 6),
+            "treated_raw_rate": round(results.treated_raw / results.treated[1], 6)
+            if results.treated[1]
+            else 0.0,
+            "control_raw_rate": round(results.control_raw / results.control[1], 6)
+            if results.control[1]
+            else 0.0,
+            "lift": round(lift, 6) if lift is not None else None,
+        }
+        lift_text = f"{lift:+.1%}" if lift is not None else "not measurable yet"
+        return AgentResult(
+            output=latest,
+            facts=(
+                Fact(key="experiment.results", value=_json(cumulative), source="arm_results"),
+                Fact(key="report.latest", value=latest, source="arm_results"),
+            ),
+            text=(
+                f"Cycle {brief.cycle} ({synced.events} events imported): treated "
+                f"{results.treated[0]} of {results.treated[1]} opened as people ({t_rate:.2%}), "
+                f"holdout {results.control[0]} of {results.control[1]} ({c_rate:.2%}); "
+                f"lift {lift_text}."
+            ),
+        )
+
+
+def _rate(counts: list[int]) -> float:
+    return counts[0] / counts[1] if counts[1] else 0.0
+
+
+def _dict(value: JsonValue) -> dict[str, JsonValue]:
+    return value if isinstance(value, dict) else {}
+
+
+def _results(value: JsonValue) -> dict[str, dict[str, list[int]]]:
+    out: dict[str, dict[str, list[int]]] = {}
+    for arm, by_segment in _dict(value).items():
+        for segment, counts in _dict(by_segment).items():
+            if isinstance(counts, list) and len(counts) == 2:
+                out.setdefault(arm, {})[segment] = [int(str(counts[0])), int(str(counts[1]))]
+    return out
+
+
+def _json(results: dict[str, dict[str, list[int]]]) -> JsonValue:
+    return {arm: {seg: [v[0], v[1]] for seg, v in by.items()} for arm, by in results.items()}
