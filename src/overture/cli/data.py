@@ -121,7 +121,9 @@ def resolve(
             _show_merges(store, explain)
             return
         with console.status("Resolving identities ..."):
-            summary = resolve_identities(store, threshold=threshold, seed=seed)
+            summary = resolve_identities(
+                store, threshold=threshold, rng=np.random.default_rng(seed)
+            )
     console.print(
         f"{summary.records:,} records → [bold]{summary.profiles:,} profiles[/bold] "
         f"({summary.deterministic_links:,} links by same email or phone, "

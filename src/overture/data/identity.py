@@ -96,19 +96,20 @@ def resolve_identities(
     *,
     threshold: float = 0.9,
     max_pairs: float = 2e6,
-    seed: int = 0,
+    rng: np.random.Generator | None = None,
 ) -> ResolutionSummary:
     """Rebuild profiles, identities and merges from every contact record, in one transaction.
 
     ``threshold`` is the Splink match probability above which two records are linked;
     ``max_pairs`` the random pairs used to estimate how often fields agree by chance;
-    ``seed`` makes that sample reproducible.
+    ``rng`` draws that sample (a fixed seed when not given, so resolution is repeatable).
     """
     records = _load_records(store)
     work = duckdb.connect()
     try:
         work.register("_records_in", records)
         uid = [str(row[0]) for row in work.execute("SELECT unique_id FROM _records_in").fetchall()]
+        seed = int((rng or np.random.default_rng(0)).integers(2**31 - 1))
         fields, prob = _splink_links(work, threshold, max_pairs, seed)
     finally:
         work.close()
