@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from overture.clock import utc
 from overture.data.migrations import MACHINE_OPEN_WINDOW
-from overture.data.sql import machine_open
+from overture.data.sql import literal, machine_open
 from overture.data.store import CustomerStore
 from overture.exceptions import UsageError
 
@@ -50,16 +51,16 @@ class FeatureSummary:
     buyers: int
 
 
-def features_sql() -> tuple[str, ...]:
-    """The statements that fill ``profile_features``; only the first takes a parameter (as-of).
+def features_sql(as_of: datetime) -> tuple[str, ...]:
+    """The statements that fill ``profile_features`` as of ``as_of``.
 
     Engagement means a human open, a click, a purchase or a web event; machine opens
     never count. Days are fractional. Weekday: 0 = Sunday. Each step is materialized in a
     temporary table so every later step reads events once, not once per feature.
     """
-    now = "(SELECT t FROM _f_ref)"
+    # A literal, not a parameter or a subquery: the planner folds it into every comparison.
+    now = f"TIMESTAMPTZ {literal(utc(as_of).isoformat())}"
     return (
-        "CREATE OR REPLACE TEMP TABLE _f_ref AS SELECT CAST(? AS TIMESTAMPTZ) AS t",
         # The opens view's rule, inlined: joining the view back on event ids costs more.
         f"""CREATE OR REPLACE TEMP TABLE _f_ev AS
         WITH d AS (
@@ -93,6 +94,8 @@ def features_sql() -> tuple[str, ...]:
             count(*) FILTER (WHERE kind = 'purchase') AS bought,
             sum(amount) FILTER (WHERE kind = 'purchase')::DOUBLE AS spent
         FROM _f_ev GROUP BY profile_id""",
+        # Histograms and arg_max rather than mode(): twice as fast, and ties go to the
+        # earliest hour or day, so the answer never depends on row order.
         """CREATE OR REPLACE TEMP TABLE _f_habit AS
         WITH zone AS (
             SELECT p.profile_id,
@@ -102,10 +105,18 @@ def features_sql() -> tuple[str, ...]:
         local AS (
             SELECT f.profile_id, timezone(z.tz, f.occurred_at) AS local_at
             FROM _f_ev f JOIN zone z USING (profile_id)
-            WHERE f.kind = 'email' AND f.engaging)
-        SELECT profile_id, mode(hour(local_at)) AS preferred_hour,
-               mode(dayofweek(local_at)) AS preferred_weekday
-        FROM local GROUP BY profile_id""",
+            WHERE f.kind = 'email' AND f.engaging),
+        cells AS (
+            SELECT profile_id, hour(local_at) AS h, dayofweek(local_at) AS d, count(*) AS n
+            FROM local GROUP BY ALL),
+        hours AS (
+            SELECT profile_id, arg_max(h, n * 100 - h) AS preferred_hour
+            FROM (SELECT profile_id, h, sum(n) AS n FROM cells GROUP BY ALL) GROUP BY ALL),
+        days AS (
+            SELECT profile_id, arg_max(d, n * 10 - d) AS preferred_weekday
+            FROM (SELECT profile_id, d, sum(n) AS n FROM cells GROUP BY ALL) GROUP BY ALL)
+        SELECT profile_id, preferred_hour, preferred_weekday
+        FROM hours JOIN days USING (profile_id)""",
         f"""INSERT INTO profile_features
         WITH base AS (
             SELECT p.profile_id,
@@ -140,7 +151,6 @@ def features_sql() -> tuple[str, ...]:
         "DROP TABLE _f_mail",
         "DROP TABLE _f_act",
         "DROP TABLE _f_habit",
-        "DROP TABLE _f_ref",
     )
 
 
@@ -154,9 +164,7 @@ def compute_features(store: CustomerStore, as_of: datetime) -> FeatureSummary:
     with store.transaction():
         store.execute("DELETE FROM profile_features")
         store.execute("DELETE FROM profile_clusters")
-        first, *rest = features_sql()
-        store.execute(first, [as_of])
-        for statement in rest:
+        for statement in features_sql(as_of):
             store.execute(statement)
     row = store.rows(
         "SELECT count(*), count(recency_days), count(*) FILTER (WHERE purchase_count > 0) "
