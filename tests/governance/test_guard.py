@@ -60,8 +60,11 @@ def test_only_contacts_with_a_basis_reach_the_channel() -> None:
         ]
     )
     guard = GuardedChannel(inner, people, sending_policy())
-    receipt = guard.send(planned([recipient("yes"), recipient("withdrew"), recipient("nothing"),
-                                  recipient("stranger")]))  # fmt: skip
+    receipt = guard.send(
+        planned(
+            [recipient("yes"), recipient("withdrew"), recipient("nothing"), recipient("stranger")]
+        )
+    )
     assert [r.contact_id for r in inner.recipients] == ["yes"]
     assert receipt.accepted == 1
     rules = {str(r.contact_id): r.rule for r in receipt.removed}
@@ -111,8 +114,15 @@ def test_the_cap_counts_sends_inside_one_planned_send_and_across_sends() -> None
     capped = sending_policy(sends={"max_per_contact_per_week": 2})
     inner = RecordingChannel()
     guard = GuardedChannel(inner, InMemoryFacts.of([contact("c", consent())]), capped)
-    first = guard.send(planned([recipient("c"), recipient("c", NOW + timedelta(days=1)),
-                                recipient("c", NOW + timedelta(days=2))]))  # fmt: skip
+    first = guard.send(
+        planned(
+            [
+                recipient("c"),
+                recipient("c", NOW + timedelta(days=1)),
+                recipient("c", NOW + timedelta(days=2)),
+            ]
+        )
+    )
     assert first.accepted == 2
     assert [r.rule.split(" ")[0] for r in first.removed] == ["frequency-cap"]
     later = guard.send(planned([recipient("c", NOW + timedelta(days=3))], key="k2"))
@@ -279,10 +289,13 @@ def _lawful(policy: Policy, person: ContactFacts, at: datetime) -> bool:
         return False
     opt_outs = [t for t in person.opt_outs if t <= at]
     if opt_outs and not any(
-        r.given and r.basis is Basis.EXPRESS_CONSENT and r.channel == "email"
-        and r.purpose in ("newsletter", "marketing") and max(opt_outs) < r.recorded_at <= at
+        r.given
+        and r.basis is Basis.EXPRESS_CONSENT
+        and r.channel == "email"
+        and r.purpose in ("newsletter", "marketing")
+        and max(opt_outs) < r.recorded_at <= at
         for r in person.consents
-    ):  # fmt: skip
+    ):
         return False
     record = _in_force(person, at)
     if record is None:

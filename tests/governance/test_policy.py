@@ -42,16 +42,24 @@ def test_an_empty_file_gets_the_defaults_of_each_section() -> None:
         ("version = 1\n\n[sends]\nmax_audience = -3\n", 4, "sends.max_audience", "greater than"),
         ("[copy]\nblocked = 3\n", 2, "copy.blocked", "valid tuple"),
         ("version = 2\n", 1, "version", "Input should be 1"),
-        ('[quiet_hours]\nenabled = true\ndefault_time_zone = "Mars/Base"\n', 3,
-         "quiet_hours.default_time_zone", "IANA"),
-        ('[[access.allow]]\nagents = ["a"]\n\n[[access.allow]]\nagents = ["b c"]\n', 5,
-         "access.allow.1.agents", "not a name"),
+        (
+            '[quiet_hours]\nenabled = true\ndefault_time_zone = "Mars/Base"\n',
+            3,
+            "quiet_hours.default_time_zone",
+            "IANA",
+        ),
+        (
+            '[[access.allow]]\nagents = ["a"]\n\n[[access.allow]]\nagents = ["b c"]\n',
+            5,
+            "access.allow.1.agents",
+            "not a name",
+        ),
         ('[[access.deny]]\ntool = ["x"]\n', 2, "access.deny.0.tool", "unknown key 'tool'"),
-        ('[bogus]\nx = 1\n', 1, "bogus", "unknown key 'bogus'"),
+        ("[bogus]\nx = 1\n", 1, "bogus", "unknown key 'bogus'"),
         ('source = "x"\n', 1, "source", "unknown key 'source'"),
         ("[approvals]\nwait_hours = 0\n", 2, "approvals.wait_hours", "greater than 0"),
     ],
-)  # fmt: skip
+)
 def test_bad_policies_name_the_file_line_and_key(
     text: str, line: int, key: str, words: str
 ) -> None:

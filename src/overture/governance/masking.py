@@ -88,6 +88,8 @@ class Masker:
     def mask(self, text: str, known_values: Mapping[str, Iterable[str]] | None = None) -> str:
         # A bracket already in the text is data: masked so that unmask cannot be fooled.
         text = _FORGED.sub(lambda m: self.placeholder("TEXT", m.group(0)), text)
+        # Whole email addresses first, so a known name inside one does not split it.
+        text = _EMAIL.sub(lambda m: self.placeholder("EMAIL", m.group(0)), text)
         known = [
             (FIELD_KINDS.get(name, name.upper()), value.strip())
             for name, values in (known_values or {}).items()
@@ -96,7 +98,6 @@ class Masker:
         ]
         for kind, value in sorted(known, key=lambda item: -len(item[1])):
             text = _literal(value).sub(lambda _m, k=kind, v=value: self.placeholder(k, v), text)
-        text = _EMAIL.sub(lambda m: self.placeholder("EMAIL", m.group(0)), text)
         text = self._phones(text)
         text = _ADDRESS.sub(lambda m: self.placeholder("ADDRESS", m.group(0)), text)
         text = _POSTCODE.sub(lambda m: self.placeholder("POSTCODE", m.group(0)), text)
