@@ -104,7 +104,7 @@ def test_gates_open_an_approval_with_a_deterministic_id(engine: sa.Engine) -> No
 
 
 def test_health_claims_need_approval_unless_the_policy_says_otherwise(engine: sa.Engine) -> None:
-    payload = {"audience": 10, "content": "Boost your immune system"}
+    payload: JsonValue = {"audience": 10, "content": "Boost your immune system"}
     assert _review(_reviewer(engine), payload).verdict is ReviewVerdict.APPROVAL
     relaxed = policy(approvals={"health_claims": False})
     assert _review(_reviewer(engine, relaxed), payload).verdict is ReviewVerdict.ALLOW
