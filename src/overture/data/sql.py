@@ -60,13 +60,14 @@ def reader(
     columns are read as text, so the importer decides what a bad value is.
     """
     if file_format == "parquet":
-        return f"read_parquet({literal(path)}, file_row_number = true)"
+        return f"read_parquet({literal(path)})"
     spec = ""
     if columns is not None:
         spec = "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in columns.items()) + "}"
     if file_format == "json":
         typed = f", columns = {spec}" if spec else ""
-        return f"read_json({literal(path)}, format = 'newline_delimited'{typed})"
+        # Read every line to learn the keys: one that first appears late must not be dropped.
+        return f"read_json({literal(path)}, format = 'newline_delimited', sample_size = -1{typed})"
     options = [literal(path), "header = true", f"encoding = {literal(encoding)}"]
     options.append(f"columns = {spec}" if spec else "all_varchar = true")
     if rejects is not None:
