@@ -25,7 +25,7 @@ def m(value: float | None, lower: float | None = None, upper: float | None = Non
 @pytest.mark.parametrize(
     ("spent", "budget"),
     [
-        (Spent(steps=40), "steps"),
+        (Spent(steps=100), "steps"),
         (Spent(usage=Usage(input_tokens=500_000)), "tokens"),
         (Spent(usage=Usage(cost_usd=5.0)), "cost_usd"),
         (Spent(sends=1_000_000), "sends"),
@@ -41,7 +41,7 @@ def test_each_budget_is_checked_in_one_place(spent: Spent, budget: str) -> None:
 
 
 def test_within_budgets_passes_and_unpriced_usage_is_counted() -> None:
-    check_budgets(Budgets(), Spent(steps=39, replans=3, cycles=11))
+    check_budgets(Budgets(), Spent(steps=99, replans=3, cycles=11))
     spent = Spent().add_usage(Usage(requests=2, input_tokens=10, cost_usd=None))
     assert spent.unpriced_requests == 2
     assert spent.usage.cost_usd == 0.0

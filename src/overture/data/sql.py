@@ -68,7 +68,15 @@ def reader(
         typed = f", columns = {spec}" if spec else ""
         # Read every line to learn the keys: one that first appears late must not be dropped.
         return f"read_json({literal(path)}, format = 'newline_delimited', sample_size = -1{typed})"
-    options = [literal(path), "header = true", f"encoding = {literal(encoding)}"]
+    # Quote and escape stated, not sniffed: a sample without quoted fields would otherwise
+    # split a later quoted user agent at its commas.
+    options = [
+        literal(path),
+        "header = true",
+        f"encoding = {literal(encoding)}",
+        "quote = '\"'",
+        "escape = '\"'",
+    ]
     options.append(f"columns = {spec}" if spec else "all_varchar = true")
     if rejects is not None:
         options += [

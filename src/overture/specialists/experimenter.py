@@ -2,9 +2,10 @@
 
 Design: every candidate line is an arm, a fixed holdout keeps the usual newsletter, and a power
 calculation says how large an arm must be to see the lift the objective asks for (shown before
-the send). Allocation: Thompson sampling on human opens per segment (a floor per arm, equal
-shares until each arm has enough sends); a segment with too little data shares the pooled
-allocation and is reported as "insufficient data". Analysis: beta-binomial posteriors
+the send). Allocation: a line without enough sends yet gets a small fixed exploration share;
+the rest goes by Thompson sampling on human opens, per segment once every seasoned line has
+enough sends there (a floor per arm), else pooled, and that segment is reported as
+"insufficient data". Analysis: beta-binomial posteriors
 (probability best, expected loss) and, against the holdout, p-values controlled for multiple
 testing with Benjamini-Hochberg.
 """
@@ -35,7 +36,9 @@ __all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest"]
 HOLDOUT_SHARE = 0.10
 MIN_SENDS_PER_ARM = 200
 """Sends an arm needs in a segment before Thompson sampling reweights it there."""
-FLOOR = 0.05
+FLOOR = 0.02
+NEW_ARM_SHARE = 0.05
+"""Share of the send each line without enough results yet gets, to learn about it."""
 CONTROL = "control"
 
 Counts = dict[str, dict[str, tuple[int, int]]]
@@ -108,31 +111,43 @@ def _power(request: PowerRequest, _: ToolContext) -> Power:
     )
 
 
+def _shares(arms: dict[str, tuple[int, int]], rng: np.random.Generator) -> dict[str, float]:
+    """New arms get a fixed exploration share; the rest goes by Thompson sampling."""
+    new = [arm for arm, (_, n) in arms.items() if n < MIN_SENDS_PER_ARM]
+    seasoned = {arm: counts for arm, counts in arms.items() if arm not in new}
+    if not seasoned:
+        return {arm: 1 / len(arms) for arm in arms}
+    explore = min(NEW_ARM_SHARE * len(new), 0.5)
+    thompson = thompson_allocation(seasoned, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM)
+    shares = {arm: (1 - explore) * share for arm, share in thompson.items()}
+    shares.update({arm: explore / len(new) for arm in new})
+    return shares
+
+
 def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
     counts = _counts(request.results)
     rng = np.random.default_rng(request.seed)
     pooled = {
         arm: (
-            sum(counts.get(arm, {}).get(s, (0, 0))[0] for s in request.segments),
-            sum(counts.get(arm, {}).get(s, (0, 0))[1] for s in request.segments),
+            sum(v[0] for v in counts.get(arm, {}).values()),
+            sum(v[1] for v in counts.get(arm, {}).values()),
         )
         for arm in request.arms
     }
-    pooled_shares = thompson_allocation(
-        pooled, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM
-    )
+    pooled_shares = _shares(pooled, rng)
     shares: dict[str, dict[str, float]] = {}
     insufficient: list[str] = []
     best: dict[str, dict[str, float]] = {}
     loss: dict[str, dict[str, float]] = {}
     for segment in request.segments:
         arms = {arm: counts.get(arm, {}).get(segment, (0, 0)) for arm in request.arms}
-        if min(n for _, n in arms.values()) < MIN_SENDS_PER_ARM:
+        seasoned = [arm for arm, (_, n) in pooled.items() if n >= MIN_SENDS_PER_ARM]
+        if not seasoned or min(arms[arm][1] for arm in seasoned) < MIN_SENDS_PER_ARM:
             insufficient.append(segment)
             shares[segment] = pooled_shares
         else:
-            shares[segment] = thompson_allocation(
-                arms, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM
+            shares[segment] = _shares(
+                {a: arms[a] if a in seasoned else pooled[a] for a in request.arms}, rng
             )
         posteriors = {arm: BetaPosterior.from_counts(s, n) for arm, (s, n) in arms.items()}
         best[segment] = {k: round(v, 4) for k, v in probability_best(posteriors, rng).items()}
