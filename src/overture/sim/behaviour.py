@@ -35,6 +35,7 @@ I64 = npt.NDArray[np.int64]
 _MAX_OPEN = 0.95
 _MISMATCH = FEATURES.index("language_mismatch")
 _DAY = 86_400
+_DENSE_HOURS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +117,17 @@ class ResponseModel:
 def local_clock(population: Population, contacts: I64, moments: I64) -> tuple[F64, I64]:
     """Local hour (fractional) and weekday (Monday = 0) of epoch-second ``moments``."""
     hours = moments // 3600
-    buckets, inverse = np.unique(hours, return_inverse=True)
+    low = int(hours.min()) if hours.size else 0
+    span = int(hours.max()) - low + 1 if hours.size else 1
+    if span <= _DENSE_HOURS:
+        # Sends span a few days at most: index hours directly instead of sorting them.
+        present = np.flatnonzero(np.bincount(hours - low, minlength=span))
+        buckets = present + low
+        position = np.zeros(span, np.int64)
+        position[present] = np.arange(present.shape[0])
+        inverse = position[hours - low]
+    else:
+        buckets, inverse = np.unique(hours, return_inverse=True)
     zones = [ZoneInfo(tz) for tz in population.time_zones]
     offsets = np.array(
         [[_offset(zone, int(bucket)) for bucket in buckets.tolist()] for zone in zones],
