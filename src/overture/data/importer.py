@@ -416,10 +416,8 @@ def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
     select = ", ".join(expr for _, expr in pairs)
     # On failure the transaction's rollback removes the rejects tables with everything else.
     loaded = store.count(f"INSERT INTO {table} ({columns}) SELECT {select} FROM {reader}")
-    rejected = store.count(f"SELECT count(*) FROM {rejects}_errors")
-    _drop_rejects(store, rejects)
-    if rejected:
-        raise _Redo
+    if not loaded:
+        raise _Redo  # the careful path says why no row could be stored
     stored = dict(pairs)
     checks: list[str] = []
     for column in layout.columns:
@@ -440,17 +438,22 @@ def _fast_import(store: CustomerStore, plan: _Plan) -> ImportSummary:
         key = "(contact_id, channel, purpose, status, recorded_at)"
     if store.count(f"SELECT count(*) - count(DISTINCT {key}) FROM {table} WHERE {mine}"):
         raise _Redo
+    # Lines the reader could not parse (a broken date, a short line, bad encoding) were
+    # never stored: they go to quarantine with the line the reader reports.
+    rejected = len(_quarantine_rejects(store, plan, rejects))
+    _drop_rejects(store, rejects)
     return ImportSummary(
         plan.import_id,
         plan.kind,
         plan.source,
         str(plan.path),
-        rows_read=loaded,
+        rows_read=loaded + rejected,
         loaded=loaded,
         updated=0,
         already_present=0,
-        quarantined=0,
+        quarantined=rejected,
         already_imported=False,
+        reasons=_reasons(store, plan.import_id),
     )
 
 
@@ -524,12 +527,17 @@ def _stage_sql(plan: _Plan, stage: str, reader: str) -> str:
         CREATE TEMP TABLE {stage} AS
         WITH src AS (SELECT row_number() OVER () AS _row, * FROM {reader}),
         txt AS (SELECT _row, {record} AS _record, {", ".join(texts)} FROM src),
-        checked AS (SELECT _row, _record, {", ".join(typed)}, {problem} AS _problem FROM txt)
-        SELECT * EXCLUDE (_problem),
-            CASE WHEN _problem IS NULL AND row_number() OVER (
-                PARTITION BY _problem IS NULL, {key} ORDER BY _row) > 1
-            THEN {duplicate} ELSE _problem END AS _problem
-        FROM checked
+        checked AS (SELECT _row, _record, {", ".join(typed)}, {problem} AS _problem FROM txt),
+        judged AS (
+            SELECT * EXCLUDE (_problem),
+                CASE WHEN _problem IS NULL AND row_number() OVER (
+                    PARTITION BY _problem IS NULL, {key} ORDER BY _row) > 1
+                THEN {duplicate} ELSE _problem END AS _problem
+            FROM checked)
+        -- Only quarantined rows keep their raw text: the stage stays the size of the data.
+        SELECT * EXCLUDE (_record),
+            CASE WHEN _problem IS NOT NULL THEN _record END AS _record
+        FROM judged
     """
 
 
@@ -593,25 +601,46 @@ def _store_staged(
     return summary
 
 
-def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | None) -> int:
-    head = ", ".join(sql.literal(v) for v in (plan.import_id, plan.kind.value, str(plan.path)))
-    reject_lines: list[int] = []
+def _head(plan: _Plan) -> str:
+    return ", ".join(sql.literal(v) for v in (plan.import_id, plan.kind.value, str(plan.path)))
+
+
+def _wanted_type(layout: Layout) -> str:
+    """SQL naming, for a reader's ``column_name``, what its values should look like."""
+    cases = " ".join(
+        f"WHEN {sql.literal(c.name)} THEN {sql.literal(sql.readable_type(c.sql_type))}"
+        for c in layout.columns
+        if c.sql_type != "VARCHAR"
+    )
+    return f"(CASE column_name {cases} ELSE 'its type' END)"
+
+
+def _quarantine_rejects(store: CustomerStore, plan: _Plan, rejects: str) -> list[int]:
+    """Quarantine the lines the CSV reader rejected; return their line numbers, sorted."""
     encoding_reason = (
         f"not valid {plan.encoding} text (re-save the file as UTF-8, or pass --encoding latin-1)"
     )
-    if rejects is not None:
-        reject_lines = sorted(
-            int(str(row[0])) for row in store.rows(f"SELECT DISTINCT line FROM {rejects}_errors")
-        )
-        # The reader reports a short line once per missing column: keep one row per line.
-        store.execute(
-            f"""INSERT INTO quarantine SELECT {head}, line,
-                min(CASE WHEN error_type = 'INVALID ENCODING'
-                     THEN {sql.literal(encoding_reason)}
-                     ELSE lower(error_type) || ': ' || error_message END),
-                any_value(csv_line)
-            FROM {rejects}_errors GROUP BY line"""
-        )
+    lines = sorted(
+        int(str(row[0])) for row in store.rows(f"SELECT DISTINCT line FROM {rejects}_errors")
+    )
+    # The reader reports a short line once per missing column: keep one row per line.
+    store.execute(
+        f"""INSERT INTO quarantine SELECT {_head(plan)}, line,
+            min(CASE error_type
+                WHEN 'INVALID ENCODING' THEN {sql.literal(encoding_reason)}
+                WHEN 'CAST' THEN column_name || ': cannot read '
+                    || regexp_extract(error_message, 'Could not convert string "(.*)" to', 1)
+                    || ' as ' || {_wanted_type(plan.layout)}
+                ELSE lower(error_type) || ': ' || error_message END),
+            any_value(csv_line)
+        FROM {rejects}_errors GROUP BY line"""
+    )
+    return lines
+
+
+def _quarantine(store: CustomerStore, plan: _Plan, stage: str, rejects: str | None) -> int:
+    head = _head(plan)
+    reject_lines = _quarantine_rejects(store, plan, rejects) if rejects is not None else []
     rows = store.rows(f"SELECT _row FROM {stage} WHERE _problem IS NOT NULL ORDER BY _row")
     header = 1 if plan.file_format == "csv" else 0
     lines = _physical_lines([int(str(row[0])) for row in rows], reject_lines, header)

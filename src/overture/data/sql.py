@@ -15,6 +15,7 @@ __all__ = [
     "literal",
     "machine_open",
     "normalized_email",
+    "readable_type",
     "reader",
     "struct_text",
     "text_value",
@@ -29,6 +30,11 @@ _READABLE_TYPES = {
     "DOUBLE": "a number",
     "BIGINT": "a whole number",
 }
+
+
+def readable_type(sql_type: str) -> str:
+    """What a value of ``sql_type`` should look like, in words for a person."""
+    return _READABLE_TYPES.get(sql_type.split("(", maxsplit=1)[0], sql_type)
 
 
 def ident(name: str) -> str:
@@ -127,7 +133,7 @@ def value_problem(
     if required:
         checks.append((f"{text} IS NULL", literal(f"missing {name}")))
     if sql_type != "VARCHAR":
-        wanted = _READABLE_TYPES.get(sql_type.split("(", maxsplit=1)[0], sql_type)
+        wanted = readable_type(sql_type)
         reason = f"{literal(name + ': cannot read ')} || {text} || {literal(' as ' + wanted)}"
         checks.append((f"{text} IS NOT NULL AND {typed} IS NULL", reason))
     if choices:
