@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
 from overture.cli.app import app, console
 from overture.cli.exit_codes import ExitCode
@@ -81,18 +80,18 @@ def approvals(
     if not gates:
         console.print("No run is waiting for an approval." if not everything else "No gates.")
         return
-    table = Table("approval", "run", "agent → tool", "why", "answer by (UTC)", "status")
+    # One block per gate rather than a table: an id must stay whole to be copied.
     for gate in gates:
         status = gate.status if gate.status != "pending" or gate.open_at(now) else "expired"
-        table.add_row(
-            gate.approval_id,
-            gate.run_id,
-            f"{gate.agent} → {gate.tool}",
-            gate.reason,
-            f"{gate.answer_by:%Y-%m-%d %H:%M}",
-            status + (f" by {gate.decided_by}" if gate.decided_by else ""),
+        decided = f" by {gate.decided_by}" if gate.decided_by else ""
+        console.print(f"[bold]{gate.approval_id}[/bold]", soft_wrap=True, highlight=False)
+        console.print(
+            f"  run {gate.run_id} · {gate.agent} → {gate.tool} · {status}{decided}\n"
+            f"  why: {gate.reason} ({', '.join(gate.rules)})\n"
+            f"  answer by {gate.answer_by:%Y-%m-%d %H:%M} UTC, or it is a rejection",
+            highlight=False,
+            markup=False,
         )
-    console.print(table)
 
 
 def _decide(approval_id: str, approved: bool, note: str, by: str | None, ws: Path | None) -> None:
