@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar, cast
@@ -27,22 +27,31 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 from pydantic import JsonValue
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from overture import __version__
 from overture.agents import AgentResult
 from overture.clock import Clock
+from overture.exceptions import RunNotFound
 from overture.models import Decider, DecisionError, DecisionInput, NextStep, Plan
 from overture.objective import Objective
 from overture.observe import attributes as attr
 from overture.observe.pricing import price_call, split_model_name
 from overture.observe.traces import SpanStore
-from overture.records import Usage
-from overture.runs import AgentFinished, BriefIssued, Measured, RunEnded, RunStore
+from overture.records import Measurement, Usage
+from overture.runs import (
+    AgentFinished,
+    BriefIssued,
+    EventPayload,
+    RunStore,
+    parse_payload,
+)
+from overture.runs.store import events_table
 
 __all__ = [
     "TRACES_ENV",
@@ -57,8 +66,8 @@ __all__ = [
 
 TRACES_ENV = "OVERTURE_TRACES"
 _OTLP_VARS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-_FLUSH_EVERY = 64
-"""Spans kept in memory before they are written: a run writes its spans in a few batches."""
+_WRITE_EVERY_MS = 2000
+"""How often finished spans are written to the trace store (and on every wait, and at the end)."""
 
 R = TypeVar("R")
 
@@ -95,29 +104,25 @@ class _RunIds(RandomIdGenerator):
         return self._trace_id
 
 
-class _ToStore(SpanProcessor):
-    """Marks every span with its run, keeps finished spans and writes them in batches."""
+class _MarkRun(SpanProcessor):
+    """Marks every span with its run, so the trace store and any backend can find it."""
 
-    def __init__(self, store: SpanStore, run_id: str) -> None:
-        self._store = store
+    def __init__(self, run_id: str) -> None:
         self._run_id = run_id
-        self._buffer: list[ReadableSpan] = []
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         span.set_attribute(attr.RUN_ID, self._run_id)
 
-    def on_end(self, span: ReadableSpan) -> None:
-        self._buffer.append(span)
-        if len(self._buffer) >= _FLUSH_EVERY:
-            self.force_flush()
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        spans, self._buffer = self._buffer, []
+class _ToStore(SpanExporter):
+    """Writes finished spans to the trace store, in batches, off the run's own thread."""
+
+    def __init__(self, store: SpanStore) -> None:
+        self._store = store
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self._store.write(spans)
-        return True
-
-    def shutdown(self) -> None:
-        self.force_flush()
+        return SpanExportResult.SUCCESS
 
 
 @dataclass
@@ -136,7 +141,10 @@ class RunTracing:
             id_generator=_RunIds(run_id),
             shutdown_on_exit=endpoint is not None,
         )
-        provider.add_span_processor(_ToStore(spans, run_id))
+        provider.add_span_processor(_MarkRun(run_id))
+        provider.add_span_processor(
+            BatchSpanProcessor(_ToStore(spans), schedule_delay_millis=_WRITE_EVERY_MS)
+        )
         if endpoint is not None:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -218,8 +226,12 @@ class TracingSteps:
     run_id: str
     objective: str
     _run: Span | None = None
-    _seen: int = -1
     _agents: list[_OpenAgent] = field(default_factory=list[_OpenAgent])
+
+    def __post_init__(self) -> None:
+        # What only the log knows (a brief's size) is read from the events as they are written:
+        # no query, whichever session or transaction writes them.
+        sa_event.listen(self.store.engine, "before_execute", self._on_execute)
 
     # -- the Steps interface -------------------------------------------------------------------
 
@@ -275,7 +287,6 @@ class TracingSteps:
 
     def _context(self) -> Context:
         if self._run is None:
-            self._seen = max((e.seq for e in self.store.events(self.run_id)), default=0)
             self._run = self.tracing.tracer.start_span(
                 f"run {self.run_id}",
                 attributes={
@@ -306,45 +317,59 @@ class TracingSteps:
 
             result = write(name, body)
             span.set_attribute(attr.REPLAYED, not ran)
-            self._read_log(span)
+            _annotate(span, result)
         if name == "end":
             self._finish()
         return result
 
-    def _read_log(self, span: Span) -> None:
-        for event in self.store.events(self.run_id, after=self._seen):
-            self._seen = event.seq
-            p = event.payload
-            match p:
-                case BriefIssued():
-                    target = next(
-                        (a for a in self._agents if a.agent == p.agent and not a.briefed), None
-                    )
-                    if target is not None:
-                        target.briefed = True
-                        target.span.set_attribute(attr.BRIEF_SIZE, p.size_bytes)
-                        target.span.set_attribute(attr.BRIEF_WITHHELD, p.withheld_keys)
-                case AgentFinished():
-                    target = next((a for a in self._agents if a.agent == p.agent), None)
-                    if target is not None:
-                        self._agents.remove(target)
-                        target.span.end(end_time=target.end_ns)
-                case Measured():
-                    if p.measurement.value is not None:
-                        span.set_attribute(attr.MEASURED_VALUE, p.measurement.value)
-                    span.set_attribute(attr.MEASURED_MET, p.met)
-                case RunEnded():
-                    if self._run is not None:
-                        self._run.set_attribute(attr.OUTCOME, p.outcome.kind.value)
-                        self._run.set_attribute(attr.OUTCOME_SUMMARY, p.outcome.summary)
-                case _:
-                    pass
+    def _on_execute(
+        self,
+        conn: object,
+        clause: object,
+        multiparams: Sequence[Mapping[str, object]],
+        params: Mapping[str, object],
+        execution_options: object,
+    ) -> None:
+        if getattr(clause, "table", None) is not events_table:
+            return
+        for row in multiparams or (params,):
+            if row.get("run_id") != self.run_id:
+                continue
+            kind, payload = row.get("kind"), row.get("payload")
+            if kind in {"brief_issued", "agent_finished"} and isinstance(payload, str):
+                self._logged(parse_payload(payload))
+
+    def _logged(self, p: EventPayload) -> None:
+        match p:
+            case BriefIssued():
+                target = next(
+                    (a for a in self._agents if a.agent == p.agent and not a.briefed), None
+                )
+                if target is not None:
+                    target.briefed = True
+                    target.span.set_attribute(attr.BRIEF_SIZE, p.size_bytes)
+                    target.span.set_attribute(attr.BRIEF_WITHHELD, p.withheld_keys)
+            case AgentFinished():
+                target = next((a for a in self._agents if a.agent == p.agent), None)
+                if target is not None:
+                    self._agents.remove(target)
+                    target.span.end(end_time=target.end_ns)
+            case _:
+                pass
 
     def _finish(self) -> None:
+        sa_event.remove(self.store.engine, "before_execute", self._on_execute)
         for open_agent in self._agents:
             open_agent.span.end(end_time=open_agent.end_ns)
         self._agents.clear()
         if self._run is not None:
+            try:
+                summary = self.store.run(self.run_id)
+            except RunNotFound:  # the run's first write never happened
+                summary = None
+            if summary is not None and summary.outcome is not None:
+                self._run.set_attribute(attr.OUTCOME, summary.outcome.value)
+                self._run.set_attribute(attr.OUTCOME_SUMMARY, summary.summary or "")
             self._run.end()
         self.tracing.close()
 
@@ -377,7 +402,13 @@ def _annotate(span: Span, result: object) -> None:
     parts = cast(tuple[object, ...], result)
     first = parts[0] if parts else None
     second = parts[1] if len(parts) > 1 else None
-    if isinstance(first, NextStep):
+    if isinstance(first, Measurement):
+        if first.value is not None:
+            span.set_attribute(attr.MEASURED_VALUE, first.value)
+        met = getattr(second, "met", None)
+        if isinstance(met, bool):
+            span.set_attribute(attr.MEASURED_MET, met)
+    elif isinstance(first, NextStep):
         span.set_attribute(attr.NEXT_AGENT, first.next_agent)
         span.set_attribute(attr.REASON, first.reason)
     elif isinstance(first, Plan):
