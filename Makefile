@@ -45,7 +45,7 @@ bench: setup ## speed and memory benchmarks, results in bench/results/
 	$(RUN) python -m bench $(ONLY)
 
 demo: setup ## the flagship newsletter objective on the simulator, offline
-	$(RUN) overture demo
+	$(RUN) overture demo $(ARGS)
 
 clean: ## remove the environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* htmlcov

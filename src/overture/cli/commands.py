@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from overture.cli import bench as bench_commands
-from overture.cli import data, runs
+from overture.cli import data, demo, runs
 from overture.cli import governance as governance_commands
 from overture.cli import observe as observe_commands
 from overture.cli import sim as sim_commands
 from overture.cli.app import app
 
-__all__ = ["app", "governance_commands", "observe_commands", "runs"]
+__all__ = ["app", "demo", "governance_commands", "observe_commands", "runs"]
 
 app.add_typer(data.app, name="data")
 app.add_typer(sim_commands.app, name="sim")

@@ -69,7 +69,7 @@ class SimWorld:
                 ("purchases", files.purchases),
             ):
                 import_file(store, kind, path, source=SIM_SOURCE)
-            resolve_identities(store, seed=seed)
+            resolve_identities(store, rng=np.random.default_rng(seed))
             (folder / _READY).touch()
         else:
             store = CustomerStore(folder / "customers.duckdb")
