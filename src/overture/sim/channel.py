@@ -26,6 +26,7 @@ from overture.clock import Clock, utc
 from overture.exceptions import UsageError
 from overture.ids import CampaignId, IdempotencyKey
 from overture.sim import clients
+from overture.sim._order import stable_order
 from overture.sim.behaviour import ResponseModel, SubjectTable, local_clock, subject_table
 from overture.sim.population import Population
 from overture.sim.scenario import Scenario
@@ -236,7 +237,7 @@ class SimulatedEmailChannel:
 
     @staticmethod
     def _select(table: EventTable, keep: I64) -> EventTable:
-        order = keep[_time_order(table.occurred_at[keep])]
+        order = keep[stable_order(table.occurred_at[keep])]
         return EventTable(
             kind=table.kind[order],
             contact=table.contact[order],
@@ -419,18 +420,6 @@ class SimulatedEmailChannel:
             campaigns=tuple(self._campaigns),
             urls=tuple(self._urls),
         )
-
-
-def _time_order(times: I64) -> I64:
-    """The stable order of ``times``: two 16-bit radix passes when the span allows."""
-    if times.size == 0:
-        return np.zeros(0, np.int64)
-    offset = times - times.min()
-    if int(offset.max()) >= 1 << 32:
-        return np.argsort(times, kind="stable")
-    by_low = np.argsort((offset & 0xFFFF).astype(np.uint16), kind="stable")
-    by_high = np.argsort((offset[by_low] >> 16).astype(np.uint16), kind="stable")
-    return by_low[by_high]
 
 
 def _later(rng: np.random.Generator, count: int) -> I64:
