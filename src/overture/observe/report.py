@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
 from overture.exceptions import UsageError
@@ -36,6 +36,9 @@ from overture.runs import (
     RunStore,
 )
 from overture.stats import BetaPosterior
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = [
     "ArmPosterior",
@@ -384,6 +387,8 @@ def _kpi_rows(report: RunReport) -> list[tuple[str, str]]:
 
 
 def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
+    import plotly.graph_objects as go  # only when a page is drawn: it is slow to import
+
     figures: list[tuple[str, go.Figure]] = []
     points = [p for p in report.trajectory if p.value is not None]
     if points:
