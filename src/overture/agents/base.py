@@ -212,6 +212,13 @@ class Environment:
     resources: Mapping[str, object] = field(default_factory=dict[str, object])
     """Shared objects the environment's factory put here (a customer store, a simulator)."""
 
+    def close(self) -> None:
+        """Release what the resources hold (a database connection): each one's ``close()``."""
+        for value in self.resources.values():
+            close = getattr(value, "close", None)
+            if callable(close):
+                close()
+
     def resource(self, name: str, kind: type[_T]) -> _T:
         """The resource ``name``, checked to be a ``kind``."""
         value = self.resources.get(name)

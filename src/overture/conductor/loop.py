@@ -139,6 +139,13 @@ class Conductor:
     # -- the loop ----------------------------------------------------------------------------
 
     def run(self) -> Outcome:
+        """Pursue the objective to an outcome, then release the environment."""
+        try:
+            return self._run()
+        finally:
+            self.env.close()
+
+    def _run(self) -> Outcome:
         s = self._s
         started = self.steps.step("start", time.time)
         self._emit(RunStarted(objective=self.objective, config=self.config.model_dump(mode="json")))

@@ -70,6 +70,7 @@ class SimWorld:
             ):
                 import_file(store, kind, path, source=SIM_SOURCE)
             resolve_identities(store, rng=np.random.default_rng(seed))
+            shutil.rmtree(folder / "history")  # imported: the store holds it now
             (folder / _READY).touch()
         else:
             store = CustomerStore(folder / "customers.duckdb")

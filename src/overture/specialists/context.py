@@ -44,6 +44,9 @@ class NewsletterContext:
     """Scratch space for files handed to the store's importer."""
     brand: str = "Northwind"
 
+    def close(self) -> None:
+        self.store.close()
+
     def ensure_tables(self) -> None:
         for statement in _TABLES:
             self.store.execute(statement)

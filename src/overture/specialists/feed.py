@@ -47,7 +47,9 @@ def import_events(
     """Import email-event rows (the store's own layout) through a file, idempotently."""
     if not rows:
         return None
-    return import_file(store, "email-events", _write(path, rows), source=source)
+    summary = import_file(store, "email-events", _write(path, rows), source=source)
+    path.unlink()  # imported: the store holds the rows now
+    return summary
 
 
 def record_sends(
