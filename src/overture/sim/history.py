@@ -205,6 +205,14 @@ def _file_order(contact: I64, part: npt.NDArray[np.int32], moment: I64, size: in
     return np.argsort(key, kind="stable")
 
 
+def _pick(column: str, values: list[str]) -> str:
+    """SQL that reads code ``column`` as one of ``values`` (NULL for -1 or none)."""
+    if not values:
+        return "NULL::varchar"
+    literal = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return f"case when {column} >= 0 then [{literal}][{column} + 1] end"
+
+
 def _midnight(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
@@ -439,66 +447,54 @@ def _write_events(
     order = _file_order(contact, part, moment, population.size)
     contact, moment, part = contact[order], moment[order], part[order]
 
-    def texts(values: list[str], codes: npt.NDArray[np.int32]) -> npt.NDArray[np.object_]:
-        table = np.array([*values, None], dtype=object)
-        return table[np.where(codes >= 0, codes, len(values))]
-
-    missing = np.full(feed_size, -1, np.int32)
-    subject_codes = np.concatenate([*sent_subject, missing])[order]
-    subject = texts(subjects, subject_codes)
-    personal = np.flatnonzero(
-        np.isin(subject_codes, [k for k, t in enumerate(subjects) if NAME_SLOT in t])
-    )
-    subject[personal] = [
-        render_subject(str(subject[k]), firsts[c])
-        for k, c in zip(personal.tolist(), contact[personal].tolist(), strict=True)
-    ]
-    rows = {
+    none = np.full(sent_size, -1, np.int32)
+    subject_codes = np.concatenate([*sent_subject, np.full(feed_size, -1, np.int32)])[order]
+    personal = [k for k, template in enumerate(subjects) if NAME_SLOT in template]
+    rows: dict[str, npt.NDArray[np.generic]] = {
         "n": np.arange(1, order.shape[0] + 1, dtype=np.int64),
         "contact": contact,
         "email": np.array(emails, dtype=object)[contact],
-        "campaign_id": texts(
-            list(events.campaigns), np.concatenate([*sent_campaign, events.campaign])[order]
-        ),
-        "event_type": texts(["sent", *(str(k) for k in EVENT_KINDS)], part),
+        "campaign": np.concatenate([*sent_campaign, events.campaign])[order],
+        "part": part,
         "t": moment,
-        "subject": subject,
-        "user_agent": texts(
-            list(user_agents()),
-            np.concatenate([np.full(sent_size, -1, np.int32), events.agent.astype(np.int32)])[
-                order
-            ],
-        ),
+        "subject": subject_codes,
+        "agent": np.concatenate([none, events.agent.astype(np.int32)])[order],
         "ip": np.concatenate([np.zeros(sent_size, np.int64), events.ip.astype(np.int64)])[order],
-        "url": texts(
-            list(events.urls), np.concatenate([np.full(sent_size, -1, np.int32), events.url])[order]
-        ),
-        "bounce_type": texts(
-            ["soft", "hard"],
-            np.concatenate([np.full(sent_size, -1, np.int32), events.bounce.astype(np.int32)])[
-                order
-            ],
-        ),
+        "url": np.concatenate([none, events.url])[order],
+        "bounce": np.concatenate([none, events.bounce.astype(np.int32)])[order],
     }
+    subject_sql = _pick("subject", subjects)
+    if personal:
+        # Lines with the first-name slot are rendered per row; the others stay codes.
+        rendered = np.full(order.shape[0], None, dtype=object)
+        rows_personal = np.flatnonzero(np.isin(subject_codes, personal))
+        rendered[rows_personal] = [
+            render_subject(subjects[code], firsts[who])
+            for code, who in zip(
+                subject_codes[rows_personal].tolist(), contact[rows_personal].tolist(), strict=True
+            )
+        ]
+        rows["rendered"] = rendered
+        subject_sql = f"coalesce(rendered, {subject_sql})"
     con = duckdb.connect()
     try:
         con.register("rows", rows)
-        query = """
+        query = f"""
         select
             'E' || lpad(n::varchar, 9, '0') as event_id,
             'C' || lpad((contact + 1)::varchar, 7, '0') as contact_id,
             email,
-            campaign_id,
-            event_type,
+            {_pick("campaign", list(events.campaigns))} as campaign_id,
+            {_pick("part", ["sent", *(str(k) for k in EVENT_KINDS)])} as event_type,
             strftime(make_timestamp(t * 1000000), '%Y-%m-%dT%H:%M:%S+00:00') as occurred_at,
-            subject,
+            {subject_sql} as subject,
             NULL::varchar as arm,
-            user_agent,
+            {_pick("agent", list(user_agents()))} as user_agent,
             case when ip > 0 then
                 (ip >> 24)::varchar || '.' || ((ip >> 16) & 255)::varchar || '.' ||
                 ((ip >> 8) & 255)::varchar || '.' || (ip & 255)::varchar end as ip,
-            url,
-            bounce_type
+            {_pick("url", list(events.urls))} as url,
+            {_pick("bounce", ["soft", "hard"])} as bounce_type
         from rows
         """
         con.sql(query).write_csv(str(path), header=True)
