@@ -1,4 +1,4 @@
-"""Fixtures for observation tests: toy runs (the conductor's toy world) on a temporary workspace."""
+"""Fixtures for observation tests: runs of a small world (observe_plugin.py) on a temp workspace."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from overture.objective import Objective
 from overture.objective.model import Direction, Metric, Target, TargetKind
 from overture.workspace import Workspace
 
-TOY = Path(__file__).parents[1] / "conductor"
-# The conductor's toy plugin is imported by name, as a third-party plugin would be.
-if str(TOY) not in sys.path:
-    sys.path.insert(0, str(TOY))
+# The plugins are imported by name, as third-party plugins would be: this folder's, which builds
+# on the conductor's toy world.
+for folder in (Path(__file__).parent, Path(__file__).parents[1] / "conductor"):
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
 
 ToyRun = Callable[..., RunId]
 
@@ -42,16 +43,17 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 def toy_config(
     workspace: Path,
-    agents: tuple[str, ...] = ("analyst", "sender"),
+    agents: tuple[str, ...] = ("scout", "mailer"),
     settings: dict[str, str] | None = None,
     **budgets: float,
 ) -> RunConfig:
     return RunConfig(
         objective=toy_objective(**budgets),
-        environment="toy",
-        measure="toy",
+        environment="observe-toy",
+        measure="observe-toy",
         agents=agents,
-        plugins=("toy_plugin:register",),
+        reviewers=("observe-toy",),
+        plugins=("observe_plugin:register",),
         workspace=str(workspace),
         settings=settings or {},
     )
@@ -68,7 +70,7 @@ def toy_run(runner: Runner, tmp_path: Path) -> ToyRun:
     """Run the toy world to its outcome: ``toy_run(agents=..., settings=..., **budgets)``."""
 
     def run(
-        agents: tuple[str, ...] = ("analyst", "sender"),
+        agents: tuple[str, ...] = ("scout", "mailer"),
         settings: dict[str, str] | None = None,
         **budgets: float,
     ) -> RunId:

@@ -53,12 +53,12 @@ def test_traces_of_an_untraced_or_unknown_run(
 def test_kpis_of_a_run_and_over_runs(
     runner: Runner, toy_run: ToyRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_id = toy_run(agents=("analyst", "looper", "sender"))
+    run_id = toy_run(agents=("scout", "spinner", "mailer"))
     capsys.readouterr()
     assert run_cli(["kpis", run_id, "--send-price", "0.001", "-w", str(tmp_path)]) == ExitCode.OK
     out = capsys.readouterr().out
     assert "hallucination rate" in out and "0.0%" in out and "$0.40" in out
-    assert "looper" in out and "no charge" in out
+    assert "spinner" in out and "no charge" in out
     assert run_cli(["kpis", run_id, "--json", "-w", str(tmp_path)]) == ExitCode.OK
     data = json.loads(capsys.readouterr().out)
     assert data["run_id"] == run_id and data["replans"] == 1
@@ -68,10 +68,22 @@ def test_kpis_of_a_run_and_over_runs(
     assert json.loads(capsys.readouterr().out)["reached"] == 1
 
 
-def test_kpis_show_unsupported_claims(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # An empty workspace: the trend over no runs.
+def test_kpis_over_no_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(["kpis", "-w", str(tmp_path)]) == ExitCode.OK
     assert "0 runs" in capsys.readouterr().out
+
+
+def test_kpis_and_report_show_unsupported_claims(
+    runner: Runner, toy_run: ToyRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = toy_run(agents=("scout", "fabler", "mailer"))
+    capsys.readouterr()
+    assert run_cli(["kpis", run_id, "-w", str(tmp_path)]) == ExitCode.OK
+    out = capsys.readouterr().out
+    assert "unsupported #" in out and "'31.7%'" in out and "fabler" in out
+    path = tmp_path / "r.md"
+    assert run_cli(["report", run_id, "-f", "md", "-o", str(path), "-w", str(tmp_path)]) == 0
+    assert "| fabler | agent text | 31.7% |" in path.read_text()
 
 
 def test_report_command(

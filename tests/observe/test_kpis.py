@@ -38,13 +38,13 @@ AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 # Toy runs of many shapes: the offline model's own texts in each must all be supported.
 SHAPES: list[tuple[tuple[str, ...], dict[str, str], dict[str, float]]] = [
-    (("analyst", "sender"), {}, {}),
-    (("analyst", "looper", "sender"), {}, {}),
-    (("analyst", "sender"), {"toy.review": "deny"}, {}),
-    (("analyst", "sender"), {"toy.review": "approval"}, {}),
-    (("analyst", "sender"), {}, {"max_steps": 3}),
-    (("analyst", "sender"), {"toy.ceiling": "0.1"}, {"max_cycles": 3}),
-    (("analyst", "sender"), {"toy.lift": "0.02"}, {"max_sends": 300}),
+    (("scout", "mailer"), {}, {}),
+    (("scout", "spinner", "mailer"), {}, {}),
+    (("scout", "mailer"), {"toy.review": "deny"}, {}),
+    (("scout", "mailer"), {"toy.review": "approval"}, {}),
+    (("scout", "mailer"), {}, {"max_steps": 3}),
+    (("scout", "mailer"), {"toy.ceiling": "0.1"}, {"max_cycles": 3}),
+    (("scout", "mailer"), {"toy.lift": "0.02"}, {"max_sends": 300}),
 ]
 
 
@@ -73,18 +73,19 @@ def test_a_reached_run(runner: Runner, toy_run: ToyRun) -> None:
     names = {item.name for item in kpis.latency}
     assert {"decide", "plan", "write measure", "execute_tool send", "chat offline"} <= names
     assert all(item.count > 0 and item.p95_ms >= item.p50_ms >= 0 for item in kpis.latency)
-    assert [a.agent for a in kpis.agents] == ["analyst", "sender"]
-    sender = kpis.agents[1]
-    assert sender.tasks == 4 and sender.latency is not None and sender.latency.count == 4
-    assert sender.hallucination_rate is None  # it wrote no text
+    assert [a.agent for a in kpis.agents] == ["mailer", "scout"]
+    mailer, scout = kpis.agents
+    assert (scout.claims, scout.unsupported_claims) == (2, 0)
+    assert mailer.tasks == 4 and mailer.latency is not None and mailer.latency.count == 4
+    assert mailer.hallucination_rate is None  # it wrote no text
     assert kpis.wall_seconds is not None and kpis.wall_seconds > 0
 
 
 def test_loops_replans_and_unfinished_tasks(runner: Runner, toy_run: ToyRun) -> None:
-    kpis = run_kpis(runner.store, toy_run(agents=("analyst", "looper", "sender")))
+    kpis = run_kpis(runner.store, toy_run(agents=("scout", "spinner", "mailer")))
     assert (kpis.replans, kpis.loops, kpis.stalls) == (1, 1, 0)
-    looper = next(a for a in kpis.agents if a.agent == "looper")
-    assert looper.tasks == 3 and looper.completed == 0 and looper.completion_rate == 0.0
+    spinner = next(a for a in kpis.agents if a.agent == "spinner")
+    assert spinner.tasks == 3 and spinner.completed == 0 and spinner.completion_rate == 0.0
     assert kpis.completion_rate is not None and kpis.completion_rate < 1
     assert kpis.looping_flags >= 1
 
@@ -184,10 +185,10 @@ def test_agent_claims_are_checked_against_their_brief_and_evidence() -> None:
     events = _events(
         RunStarted(objective=_objective(), config={}),
         BriefIssued(
-            agent="analyst", instruction="measure", fact_keys=(), size_bytes=1, withheld_keys=0
+            agent="scout", instruction="measure", fact_keys=(), size_bytes=1, withheld_keys=0
         ),
         _finished(
-            "analyst",
+            "scout",
             "Baseline open rate is 21.4% on 5,000 sends.",
             [{"rate": 0.2141, "sends": 5000}],
             facts=(Fact(key="baseline", value=0.2141, source="query"),),
@@ -207,8 +208,8 @@ def test_agent_claims_are_checked_against_their_brief_and_evidence() -> None:
         _finished("writer", "", [], output=None, error="ValueError: bad"),
     )
     kpis = run_kpis_from("run-h", events)
-    analyst, writer = kpis.agents
-    assert (analyst.claims, analyst.unsupported_claims) == (2, 0)
+    scout, writer = kpis.agents
+    assert (scout.claims, scout.unsupported_claims) == (2, 0)
     assert (writer.claims, writer.unsupported_claims) == (5, 2)
     assert writer.hallucination_rate == pytest.approx(0.4)
     assert (writer.tasks, writer.completed) == (2, 1)
@@ -239,7 +240,7 @@ def test_the_conductors_texts_are_checked_too() -> None:
 
 
 def test_kpis_over_many_runs(runner: Runner, toy_run: ToyRun) -> None:
-    stopped = run_kpis(runner.store, toy_run(agents=("analyst",)))
+    stopped = run_kpis(runner.store, toy_run(agents=("scout",)))
     reached = run_kpis(runner.store, toy_run())
     summary = summarize([reached, stopped])
     assert (summary.ended, summary.reached, summary.objective_rate) == (2, 1, 0.5)
@@ -249,3 +250,13 @@ def test_kpis_over_many_runs(runner: Runner, toy_run: ToyRun) -> None:
     empty = summarize([])
     assert empty.objective_rate is None and empty.cost_per_objective_reached is None
     assert empty.completion_rate is None and empty.hallucination_rate is None
+
+
+def test_an_agent_inventing_figures_is_caught_in_a_run(runner: Runner, toy_run: ToyRun) -> None:
+    kpis = run_kpis(runner.store, toy_run(agents=("scout", "fabler", "mailer")))
+    fabler = next(a for a in kpis.agents if a.agent == "fabler")
+    assert (fabler.claims, fabler.unsupported_claims) == (4, 3)
+    found = [(f.author, c.text) for f in kpis.findings for c in f.unsupported]
+    assert found == [("fabler", "Weekend readers"), ("fabler", "31.7%"), ("fabler", "4,200")]
+    assert kpis.unsupported_claims == 3
+    assert kpis.hallucination_rate == pytest.approx(3 / kpis.claims)

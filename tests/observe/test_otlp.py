@@ -107,8 +107,8 @@ def test_spans_are_exported_over_otlp_http(
     assert chat[attr.REQUEST_MODEL] == "offline"
     assert chat[attr.PROVIDER] == "overture"
     assert _positive(chat[attr.INPUT_TOKENS]) and _positive(chat[attr.OUTPUT_TOKENS])
-    agent = spans["invoke_agent analyst"]
-    assert agent[attr.AGENT_NAME] == "analyst" and agent[attr.OPERATION] == "invoke_agent"
+    agent = spans["invoke_agent scout"]
+    assert agent[attr.AGENT_NAME] == "scout" and agent[attr.OPERATION] == "invoke_agent"
     assert _positive(agent[attr.BRIEF_SIZE])
     tool = spans["execute_tool send"]
     assert tool[attr.TOOL_NAME] == "send" and tool[attr.OPERATION] == "execute_tool"

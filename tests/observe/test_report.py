@@ -102,7 +102,7 @@ def test_html_report_is_self_contained_and_complete(
     assert page.script_sources == [] and page.external == []
     assert max(page.scripts) > 1_000_000  # plotly.js itself, embedded
     assert page.chart_ids == ["chart-trajectory", "chart-latency"]
-    assert "sender acts once in every cycle and has not yet in cycle 2" in page.cells
+    assert "mailer acts once in every cycle and has not yet in cycle 2" in page.cells
     assert "local deterministic model (offline): no charge" in page.cells
     assert not (tmp_path / "out" / "report.html.partial").exists()
 
@@ -112,7 +112,7 @@ def test_markdown_and_json_reports(runner: Runner, toy_run: ToyRun, tmp_path: Pa
     md = write_report(runner.store, run_id, tmp_path / "r.md", "md").read_text()
     assert md.startswith(f"# Overture run {run_id}")
     assert "## Trajectory" in md and "| 42 |" in md and "## Decision timeline" in md
-    assert "0.0% (0/19 claims unsupported)" in md
+    assert "0.0% (0/21 claims unsupported)" in md
     data = json.loads(write_report(runner.store, run_id, tmp_path / "r.json", "json").read_text())
     report = RunReport.model_validate(data)
     assert report.outcome == "reached" and len(report.trajectory) == 5
@@ -175,13 +175,13 @@ def test_experiments_segments_and_governance(tmp_path: Path) -> None:
                 usage=Usage(),
             ),
             ActionReviewed(
-                agent="sender",
+                agent="mailer",
                 tool="send",
                 verdict="deny",
                 reasons=("no consent",),
                 rules=("consent",),
             ),
-            ActionReviewed(agent="sender", tool="send", verdict="approval", approval_id="ap-1"),
+            ActionReviewed(agent="mailer", tool="send", verdict="approval", approval_id="ap-1"),
             ApprovalDecided(approval_id="ap-1", approved=True, decided_by="ana"),
             ActionDone(
                 key="k1",

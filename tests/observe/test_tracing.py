@@ -71,14 +71,14 @@ def test_agent_and_tool_spans_carry_what_the_log_knows(runner: Runner, toy_run: 
     run_id = toy_run()
     spans = spans_of(runner, run_id)
     agents = [s for s in spans if s.kind == "agent"]
-    assert [s.attributes[attr.AGENT_NAME] for s in agents] == ["analyst"] + ["sender"] * 4
-    analyst = agents[0]
-    assert analyst.name == "invoke_agent analyst"
-    assert analyst.attributes[attr.OPERATION] == "invoke_agent"
-    assert int(str(analyst.attributes[attr.BRIEF_SIZE])) > 0
-    assert analyst.attributes[attr.BRIEF_WITHHELD] == 0
-    assert analyst.attributes[attr.FACTS] == ["baseline"]
-    assert analyst.attributes[attr.EVIDENCE_TOOLS] == ["read_baseline"]
+    assert [s.attributes[attr.AGENT_NAME] for s in agents] == ["scout"] + ["mailer"] * 4
+    scout = agents[0]
+    assert scout.name == "invoke_agent scout"
+    assert scout.attributes[attr.OPERATION] == "invoke_agent"
+    assert int(str(scout.attributes[attr.BRIEF_SIZE])) > 0
+    assert scout.attributes[attr.BRIEF_WITHHELD] == 0
+    assert scout.attributes[attr.FACTS] == ["baseline"]
+    assert scout.attributes[attr.EVIDENCE_TOOLS] == ["read_baseline"]
     tools = [s for s in spans if s.kind == "tool"]
     assert len(tools) == 4
     assert all(
@@ -88,7 +88,7 @@ def test_agent_and_tool_spans_carry_what_the_log_knows(runner: Runner, toy_run: 
         for t in tools
     )
     decisions = [s for s in spans if s.name == "decide"]
-    assert decisions[0].attributes[attr.NEXT_AGENT] == "analyst"
+    assert decisions[0].attributes[attr.NEXT_AGENT] == "scout"
     measures = [s for s in spans if s.name == "write measure"]
     assert [m.attributes[attr.MEASURED_MET] for m in measures] == [False] * 4 + [True]
     assert not any(s.replayed for s in spans)
