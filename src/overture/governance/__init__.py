@@ -15,7 +15,7 @@ from overture.governance.facts import (
     StoreFacts,
 )
 from overture.governance.guard import GuardedChannel, guard_environment_channel
-from overture.governance.masking import Masker, mask, redact_fields, unmask
+from overture.governance.masking import Masker, mask, redact_fields, store_known_values, unmask
 from overture.governance.policy import (
     Policy,
     check_model,
@@ -59,5 +59,6 @@ __all__ = [
     "policy_for_workspace",
     "policy_reviewer",
     "redact_fields",
+    "store_known_values",
     "unmask",
 ]

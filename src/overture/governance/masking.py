@@ -14,13 +14,16 @@ needs a model download, and Overture runs offline.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
 from pydantic import JsonValue
 
-__all__ = ["FIELD_KINDS", "Masker", "mask", "redact_fields", "unmask"]
+from overture.data import CustomerStore
+from overture.ids import ContactId
+
+__all__ = ["FIELD_KINDS", "Masker", "mask", "redact_fields", "store_known_values", "unmask"]
 
 FIELD_KINDS: Mapping[str, str] = {
     "email": "EMAIL",
@@ -147,3 +150,31 @@ def redact_fields(
     """``record`` without the fields the policy never sends to a model."""
     dropped = set(never_to_model)
     return {key: value for key, value in record.items() if key not in dropped}
+
+
+_STORE_FIELDS = (
+    "email", "first_name", "last_name", "phone", "phone_e164", "street_number", "address_1",
+    "address_2", "city", "postcode", "national_id", "birth_date",
+)  # fmt: skip
+
+
+def store_known_values(
+    store: CustomerStore, contact_ids: Sequence[ContactId], *, source: str = "primary"
+) -> dict[str, list[str]]:
+    """The personal values the customer store holds for ``contact_ids``, by field: what
+    :func:`mask` needs to hide them wherever they appear in a text."""
+    known: dict[str, list[str]] = {name: [] for name in _STORE_FIELDS}
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return known
+    marks = ", ".join("?" for _ in ids)
+    rows = store.rows(
+        f"SELECT {', '.join(_STORE_FIELDS)} FROM contacts "
+        f"WHERE source = ? AND contact_id IN ({marks})",
+        [source, *ids],
+    )
+    for row in rows:
+        for name, value in zip(_STORE_FIELDS, row, strict=True):
+            if value is not None and str(value).strip():
+                known[name].append(str(value))
+    return known
