@@ -205,7 +205,8 @@ def dbos_sender(system_url: str) -> MessageSender:
         engine = create_engine(system_url) if system_url.startswith("sqlite") else None
         client = DBOSClient(system_database_url=system_url, system_database_engine=engine)
         try:
-            client.send(run_id, message, topic=topic)
+            # Keyed by the gate: answering twice (a retry) delivers one message.
+            client.send(run_id, message, topic=topic, idempotency_key=f"answer:{topic}")
         finally:
             client.destroy()
             if engine is not None:
