@@ -150,7 +150,7 @@ from datetime import UTC, datetime
 import numpy as np
 from overture.data import CustomerStore
 from overture.data.features import compute_features
-from overture.data.segments import cluster_profiles, segments
+from overture.data.segments import cluster_profiles, list_segments
 store = CustomerStore(sys.argv[1])
 as_of = datetime(2026, 6, 1, tzinfo=UTC)
 started = time.perf_counter()
@@ -160,7 +160,7 @@ bare = time.perf_counter() - started
 started = time.perf_counter()
 compute_features(store, as_of)
 features = time.perf_counter() - started
-named = segments(store)
+named = list_segments(store)
 clusters = cluster_profiles(store, 5, np.random.default_rng(0))
 total = time.perf_counter() - started
 result = {'bare_aggregate_s': bare, 'features_s': features, 'features_and_segments_s': total,

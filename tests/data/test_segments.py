@@ -12,8 +12,8 @@ from overture.data.segments import (
     cluster_profiles,
     define_segment,
     describe_cluster,
+    list_segments,
     segment_sql,
-    segments,
 )
 from overture.exceptions import UsageError
 
@@ -43,7 +43,7 @@ def _seed_profiles(store: CustomerStore, n: int = 200) -> None:
 
 def test_builtin_and_defined_segments(store: CustomerStore) -> None:
     _seed_profiles(store)
-    found = {segment.name: segment for segment in segments(store)}
+    found = {segment.name: segment for segment in list_segments(store)}
     assert set(found) == {name for name, _, _ in BUILTIN_SEGMENTS}
     assert found["openers"].size == 100
     assert found["dormant"].size == 100
@@ -51,7 +51,7 @@ def test_builtin_and_defined_segments(store: CustomerStore) -> None:
     added = define_segment(store, "keen_canadians", "f.click_rate > 0.1 AND p.country = 'CA'")
     assert added.size == 100
     assert added.description == "f.click_rate > 0.1 AND p.country = 'CA'"
-    assert {s.name for s in segments(store)} >= {"keen_canadians"}
+    assert {s.name for s in list_segments(store)} >= {"keen_canadians"}
     assert store.count(f"SELECT count(*) FROM ({segment_sql('f.frequency_90d >= 11')})") == 67
 
 

@@ -15,7 +15,7 @@ from overture.data import CustomerStore, Kind, import_file, load_mapping
 from overture.data.features import compute_features
 from overture.data.identity import explain_profile, resolve_identities
 from overture.data.quality import quality_report
-from overture.data.segments import cluster_profiles, define_segment, segments
+from overture.data.segments import cluster_profiles, define_segment, list_segments
 from overture.exceptions import UsageError
 from overture.workspace import WORKSPACE_ENV, resolve_workspace
 
@@ -194,7 +194,7 @@ def segments_command(
         table = Table(title="Segments")
         for column in ("name", "profiles", "definition"):
             table.add_column(column, justify="right" if column == "profiles" else "left")
-        for segment in segments(store):
+        for segment in list_segments(store):
             table.add_row(segment.name, f"{segment.size:,}", segment.description)
         console.print(table)
         if clusters:

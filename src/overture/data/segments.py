@@ -24,8 +24,8 @@ __all__ = [
     "cluster_profiles",
     "define_segment",
     "describe_cluster",
+    "list_segments",
     "segment_sql",
-    "segments",
 ]
 
 
@@ -135,7 +135,7 @@ def define_segment(
     return Segment(name, description or condition, condition, size)
 
 
-def segments(store: CustomerStore) -> list[Segment]:
+def list_segments(store: CustomerStore) -> list[Segment]:
     """Every named segment with its current size (built-in ones included)."""
     _ensure_builtins(store)
     defined = store.rows("SELECT name, description, condition FROM segments ORDER BY name")
