@@ -68,7 +68,7 @@ def test_runs_show_and_replay_a_finished_run(
     timeline = capsys.readouterr().out
     for expected in (
         "plan (initial plan)",
-        "brief to sender",
+        "brief to mailer",
         "outbox: send done",
         "ended reached",
     ):
@@ -84,7 +84,7 @@ def test_run_shows_the_objective_and_runs_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["run", "Increase the open rate of our newsletter by 20%", "--yes", *TOY]
-    code = run_cli([*args, "-a", "analyst", "-a", "sender", "--no-durable", "-w", str(tmp_path)])
+    code = run_cli([*args, "-a", "scout", "-a", "mailer", "--no-durable", "-w", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == ExitCode.OK
     assert "Objective as understood" in out
@@ -93,8 +93,8 @@ def test_run_shows_the_objective_and_runs_it(
 
 
 def test_a_durable_run_is_followed_live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["run", "Increase the open rate of our newsletter by 20%", "-y", *TOY, "-a", "analyst"]
-    code = run_cli([*args, "-a", "sender", "--budget", "steps=3", "-w", str(tmp_path)])
+    args = ["run", "Increase the open rate of our newsletter by 20%", "-y", *TOY, "-a", "scout"]
+    code = run_cli([*args, "-a", "mailer", "--budget", "steps=3", "-w", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == ExitCode.OK
     assert "started (resume it with: overture resume" in out

@@ -36,7 +36,7 @@ def objective(relative: float = 0.20, **budgets: float) -> Objective:
 def toy_config(
     workspace: Path,
     *,
-    agents: tuple[str, ...] = ("analyst", "sender"),
+    agents: tuple[str, ...] = ("scout", "mailer"),
     goal: Objective | None = None,
     settings: dict[str, str] | None = None,
 ) -> RunConfig:

@@ -37,7 +37,7 @@ def test_a_run_reaches_its_objective_judged_by_measurement(
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert isinstance(events[0].payload, RunStarted)
     assert isinstance(events[1].payload, PlanMade)
-    assert [s.agent for s in events[1].payload.ledger.plan] == ["analyst", "sender"]
+    assert [s.agent for s in events[1].payload.ledger.plan] == ["scout", "mailer"]
     measured = [e.payload for e in events if isinstance(e.payload, Measured)]
     # Met only once the interval's lower bound clears baseline * 1.2 = 0.24.
     assert [m.met for m in measured] == [False, False, False, False, True]
@@ -72,9 +72,9 @@ def test_briefs_carry_only_declared_facts(plain_runner: Runner, tmp_path: Path) 
     briefs = [
         e.payload for e in plain_runner.store.events(run_id) if isinstance(e.payload, BriefIssued)
     ]
-    analyst, sender = briefs[0], briefs[1]
-    assert analyst.agent == "analyst" and analyst.fact_keys == ()
-    assert sender.agent == "sender" and sender.fact_keys == ("baseline",)
+    scout, mailer = briefs[0], briefs[1]
+    assert scout.agent == "scout" and scout.fact_keys == ()
+    assert mailer.agent == "mailer" and mailer.fact_keys == ("baseline",)
     assert all(b.size_bytes > 0 for b in briefs)
 
 
@@ -97,7 +97,7 @@ def test_an_impossible_target_ends_unreachable_with_evidence(
 
 
 def test_a_looping_agent_is_caught_and_replanned(plain_runner: Runner, tmp_path: Path) -> None:
-    config = toy_config(tmp_path, agents=("analyst", "looper", "sender"))
+    config = toy_config(tmp_path, agents=("scout", "looper", "mailer"))
     run_id, outcome = plain_runner.run(config)
     events = plain_runner.store.events(run_id)
     replans = [e.payload for e in events if isinstance(e.payload, Replanned)]
@@ -105,7 +105,7 @@ def test_a_looping_agent_is_caught_and_replanned(plain_runner: Runner, tmp_path:
     assert replans[0].reason.startswith("loop: looper")
     assert replans[0].excluded == ("looper",)
     plans = [e.payload for e in events if isinstance(e.payload, PlanMade)]
-    assert [s.agent for s in plans[-1].ledger.plan] == ["analyst", "sender"]
+    assert [s.agent for s in plans[-1].ledger.plan] == ["scout", "mailer"]
     looper_turns = [
         e.payload
         for e in events
@@ -131,7 +131,7 @@ def test_a_run_over_budget_ends_budget_exhausted_without_a_verdict(
 
 def test_repeated_replans_exhaust_the_replan_budget(plain_runner: Runner, tmp_path: Path) -> None:
     config = toy_config(
-        tmp_path, agents=("analyst", "looper", "sender"), goal=objective(max_replans=0)
+        tmp_path, agents=("scout", "looper", "mailer"), goal=objective(max_replans=0)
     )
     _, outcome = plain_runner.run(config)
     assert outcome.kind is OutcomeKind.BUDGET_EXHAUSTED and outcome.budget == "replans"
@@ -160,7 +160,7 @@ def test_a_model_that_cannot_answer_is_replaced_by_the_offline_policy_for_that_s
     from overture.runs import RunStore
 
     def prose(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        return ModelResponse(parts=[TextPart("the sender, probably")])
+        return ModelResponse(parts=[TextPart("the mailer, probably")])
 
     store = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite'}")
     conductor = build_conductor(RunId("run-prose"), toy_config(tmp_path), store, PlainSteps(store))

@@ -45,7 +45,7 @@ def test_an_untouched_run_replays_without_divergence(plain_runner: Runner, tmp_p
 
 
 def test_a_replanned_run_replays_its_stall_detection(plain_runner: Runner, tmp_path: Path) -> None:
-    run_id, _ = plain_runner.run(toy_config(tmp_path, agents=("analyst", "looper", "sender")))
+    run_id, _ = plain_runner.run(toy_config(tmp_path, agents=("scout", "looper", "mailer")))
     report = replay(plain_runner.store, run_id)
     assert report.reproducible, report.divergences
     assert report.stall_checks > 0
@@ -62,10 +62,10 @@ def test_an_edited_verdict_is_a_divergence(plain_runner: Runner, tmp_path: Path)
 def test_an_edited_decision_is_a_divergence(plain_runner: Runner, tmp_path: Path) -> None:
     run_id, _ = plain_runner.run(toy_config(tmp_path))
     decided = [e for e in plain_runner.store.events(run_id) if isinstance(e.payload, Decided)]
-    _edit(plain_runner.store, run_id, decided[1].seq, {"progress.next_agent": "analyst"})
+    _edit(plain_runner.store, run_id, decided[1].seq, {"progress.next_agent": "scout"})
     report = replay(plain_runner.store, run_id)
     assert [(d.seq, d.what) for d in report.divergences] == [(decided[1].seq, "next step")]
-    assert report.divergences[0].recorded.startswith("analyst:")
+    assert report.divergences[0].recorded.startswith("scout:")
 
 
 def test_runs_decided_by_unrecorded_models_are_refused(

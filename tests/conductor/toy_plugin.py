@@ -161,7 +161,7 @@ def _analyst(env: Environment) -> Agent:
         )
 
     spec = AgentSpec(
-        name="analyst",
+        name="scout",
         purpose="Measure the baseline open rate",
         provides=frozenset({"baseline"}),
         tools=(tool,),
@@ -187,7 +187,7 @@ def _sender(env: Environment) -> Agent:
         )
 
     spec = AgentSpec(
-        name="sender",
+        name="mailer",
         purpose="Send this cycle's newsletter",
         needs=frozenset({"baseline"}),
         tools=(tool,),
@@ -272,6 +272,6 @@ def register(registry: Registry) -> None:
     registry.add_reviewer("toy", ToyReviewer)
     registry.add_environment("toy", _environment)
     registry.add_measure("toy", _measure)
-    registry.add_agent("analyst", _analyst)
-    registry.add_agent("sender", _sender)
+    registry.add_agent("scout", _analyst)
+    registry.add_agent("mailer", _sender)
     registry.add_agent("looper", _looper)
