@@ -114,3 +114,14 @@ def test_a_figure_off_beyond_tolerance_is_caught(value: float, factor: float) ->
     checked = check_text(text, [value])
     assert checked.claims[0].supported is (abs(round(claimed, 2) - value) <= tolerance)
     assert math.isclose(checked.claims[0].value or 0, round(claimed, 2))
+
+
+def test_confidence_levels_are_not_claims() -> None:
+    claims = extract_claims("17.43% (95% interval 16.93% to 17.94%), at 90 % confidence")
+    assert [c.text for c in claims] == ["17.43%", "16.93%", "17.94%"]
+
+
+def test_a_collection_supports_its_size() -> None:
+    evidence = [{"lines": ["a", "b", "c", "d", "e", "f"], "segments": {"s0": 1, "s1": 2}}]
+    assert check_text("Wrote 6 lines for 2 segments.", evidence).rate == 0.0
+    assert check_text("Wrote 7 lines.", evidence).rate == 1.0

@@ -8,8 +8,9 @@ when some evidence value matches it within tolerance: the rounding its own displ
 A percentage matches a fraction in the evidence (``24.3%`` and ``0.243``). Anything else counts as
 hallucinated: a claim with no source, or one off beyond tolerance.
 
-Dates, times, identifiers (``run-4f2a``, ``gpt-4o``) and numbers inside quoted names are not
-numeric claims.
+Dates, times, identifiers (``run-4f2a``, ``gpt-4o``), confidence levels (``95% interval``) and
+numbers inside quoted names are not numeric claims. A list or mapping in the evidence also
+supports its size ("6 subject lines" rests on a list of six).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class TextCheck(BaseModel):
 _NOT_FIGURES = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+    r"|\b\d{1,2}(?:\.\d+)?\s?%(?=\s?(?:confidence|credible|CI\b|interval|prediction))"
     r"|\b[A-Za-z]+(?:[-_][A-Za-z0-9]+)*[-_]?\d+[A-Za-z0-9_-]*"  # identifiers: run-4f2a, v2, gpt-4o
     r"|\b[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*\b|\b\d+[a-f][0-9a-f]*\b"  # hex ids
 )
@@ -204,6 +206,8 @@ def _collect(value: object, numbers: set[float], strings: set[str]) -> None:
                 if claim.kind is ClaimKind.PERCENT:
                     numbers.add(abs(claim.value) / 100)
         return
+    if isinstance(value, Mapping | list | tuple) and value:
+        numbers.add(float(len(value)))  # "6 subject lines" rests on a list of six
     if isinstance(value, Mapping):
         for key, item in value.items():
             _collect(key, numbers, strings)

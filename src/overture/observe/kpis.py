@@ -398,11 +398,13 @@ class _Reader:
         counts = self.agents[p.agent]
         counts["tasks"] += 1
         counts["completed"] += _completed(p)
-        # The step's evidence: what the agent was briefed with, and its tool outputs.
+        # The step's evidence: what the agent was briefed with, its tool outputs and query
+        # results, and its own typed result (code-validated; free text must agree with it).
         given: list[JsonValue] = [*self.intro]
         if self.brief is not None and self.brief.agent == p.agent:
             given += [self.brief.instruction, *(self.facts.get(k) for k in self.brief.fact_keys)]
         given += [jsonable(e) for e in p.evidence]
+        given += [p.output, *(f.value for f in p.facts)]
         before = len(self.findings)
         counts["claims"] += self.check(seq, p.agent, "agent text", p.text, given)
         counts["unsupported"] += sum(len(f.unsupported) for f in self.findings[before:])
