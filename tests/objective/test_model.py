@@ -42,7 +42,7 @@ def test_defaults_are_the_newsletter_on_email_with_budgets_on() -> None:
     objective = _objective()
     assert objective.scope == Scope(channel="email", audience="newsletter", segment=None)
     assert objective.budgets == Budgets()
-    assert objective.budgets.max_steps == 40
+    assert objective.budgets.max_steps == 100
     assert objective.baseline_window_days == 56
     assert objective.language == "en"
     assert objective.deadline is None
