@@ -143,3 +143,29 @@ def test_compliance_vetoes_contacts_without_consent_and_says_so(
     assert isinstance(removed, dict)
     assert int(str(removed["no_consent"])) + int(str(removed.get("consent_withdrawn", 0))) > 0
     assert "no consent" in compliance[0].text
+
+
+def test_a_rebuilt_world_remembers_the_runs_sends(finished_run: tuple[Path, str, Runner]) -> None:
+    """Recovery: the simulated service is rebuilt and the run's outbox replayed into it."""
+    from overture.channels import PlannedSend
+    from overture.newsletter import sim_environment
+    from overture.specialists.compliance import SendRequest, planned_send
+    from overture.specialists.context import NewsletterContext
+
+    root, run_id, runner = finished_run
+    env = sim_environment(
+        root, 0, {"contacts": str(CONTACTS), "history_weeks": "6", "run_id": run_id}
+    )
+    try:
+        channel = env.channel
+        assert channel is not None
+        context = env.resource("newsletter", NewsletterContext)
+        sends = [e for e in runner.store.outbox(run_id) if e.tool == "send_newsletter"]
+        assert len(sends) == 2
+        again: PlannedSend = planned_send(
+            context, SendRequest.model_validate(sends[0].input), sends[0].key
+        )
+        receipt = channel.send(again)
+        assert receipt.duplicate  # the rebuilt service had already taken this key
+    finally:
+        env.close()
