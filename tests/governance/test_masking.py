@@ -44,11 +44,11 @@ def test_known_values_and_patterns_are_masked_and_restored() -> None:
 
 def test_the_same_value_gets_the_same_placeholder() -> None:
     masker = Masker()
-    first = masker.mask("Ana wrote; ANA again", {"first_name": ["Ana"]})
+    first = masker.mask("Ana wrote; Ana again; ANA", {"first_name": ["Ana"]})
     second = masker.mask("Hello Ana", {"first_name": ["Ana"]})
-    assert first == "⟦NAME_1⟧ wrote; ⟦NAME_1⟧ again"
+    assert first == "⟦NAME_1⟧ wrote; ⟦NAME_1⟧ again; ⟦NAME_2⟧"
     assert second == "Hello ⟦NAME_1⟧"
-    assert masker.unmask("Write to ⟦NAME_1⟧") == "Write to Ana"
+    assert masker.unmask("Write to ⟦NAME_1⟧, ⟦NAME_2⟧") == "Write to Ana, ANA"
 
 
 def test_names_match_whole_words_only() -> None:

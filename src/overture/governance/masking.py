@@ -65,7 +65,8 @@ _SALUTATION = re.compile(
 
 @dataclass
 class Masker:
-    """Masks texts consistently: the same value gets the same placeholder across calls.
+    """Masks texts consistently: the same value (exactly, case included) gets the same
+    placeholder across calls.
 
     Use one masker for one model exchange (its prompt and every part of it), then
     :meth:`unmask` the answer with it."""
@@ -78,7 +79,7 @@ class Masker:
     _counts: dict[str, int] = field(default_factory=dict[str, int])
 
     def placeholder(self, kind: str, value: str) -> str:
-        key = (kind, value.casefold())
+        key = (kind, value)  # exact: unmasking must give back exactly what was there
         found = self._by_value.get(key)
         if found is not None:
             return found
@@ -100,7 +101,7 @@ class Masker:
             if value and value.strip()
         ]
         for kind, value in sorted(known, key=lambda item: -len(item[1])):
-            text = _literal(value).sub(lambda _m, k=kind, v=value: self.placeholder(k, v), text)
+            text = _literal(value).sub(lambda m, k=kind: self.placeholder(k, m.group(0)), text)
         text = self._phones(text)
         text = _ADDRESS.sub(lambda m: self.placeholder("ADDRESS", m.group(0)), text)
         text = _POSTCODE.sub(lambda m: self.placeholder("POSTCODE", m.group(0)), text)
