@@ -279,3 +279,42 @@ def test_the_charts_render_in_a_headless_browser(
         )
     assert shot.exists() and shot.stat().st_size > 10_000
     assert shutil.which(str(CHROMIUM))
+
+
+def test_result_rows_per_arm_and_removals_are_counted_once(tmp_path: Path) -> None:
+    rows: JsonValue = {
+        "rows": [
+            {"arm": "A", "segment": "s0", "delivered": 100, "human_openers": 10, "raw_openers": 30},
+            {"arm": "A", "segment": "s1", "delivered": 50, "human_openers": 20, "raw_openers": 25},
+            {"arm": "control", "segment": "s0", "delivered": 40, "human_openers": 4},
+        ]
+    }
+    checked: JsonValue = {"eligible": 90, "removed": {"no_consent": 7, "unsubscribed": 2}}
+    store = _store_with(
+        tmp_path,
+        [
+            RunStarted(objective=_objective(), config={}),
+            AgentFinished(
+                agent="reporter",
+                output={"lift": 0.1},
+                facts=(),
+                evidence=(Evidence(tool="arm_results", output=rows),),
+                text="",
+                usage=Usage(),
+            ),
+            AgentFinished(
+                agent="compliance",
+                output={"cycle": 0, "removed": {"no_consent": 7, "unsubscribed": 2}},
+                facts=(),
+                evidence=(Evidence(tool="check_and_plan", output=checked),),
+                text="",
+                usage=Usage(),
+            ),
+        ],
+    )
+    report = build_report(store, "run-e")
+    assert [(a.arm, a.successes, a.trials) for a in report.experiments] == [
+        ("A", 30, 150),
+        ("control", 4, 40),
+    ]
+    assert report.removals == {"no_consent": 7, "unsubscribed": 2}

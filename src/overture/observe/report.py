@@ -21,7 +21,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
 from overture.exceptions import UsageError
 from overture.observe.kpis import RunKpis, run_kpis
-from overture.records import jsonable
 from overture.runs import (
     ActionDone,
     ActionReviewed,
@@ -141,7 +140,7 @@ class RunReport(BaseModel):
 
 # -- reading the log -------------------------------------------------------------------------------
 
-_SUCCESSES = ("successes", "human_opens", "opens", "clicks", "conversions")
+_SUCCESSES = ("successes", "human_openers", "human_opens", "opens", "clicks", "conversions")
 _TRIALS = ("trials", "delivered", "sends", "sent", "recipients", "n")
 _SIZES = ("size", "count", "contacts", "members", "n")
 
@@ -178,22 +177,43 @@ def _int(fields: dict[str, JsonValue], keys: tuple[str, ...]) -> int | None:
     return None
 
 
+def _posterior(source: str, arm: str, successes: int, trials: int) -> ArmPosterior:
+    interval = BetaPosterior.from_counts(successes, trials).interval()
+    return ArmPosterior(
+        source=source,
+        arm=arm,
+        successes=successes,
+        trials=trials,
+        mean=interval.estimate,
+        lower=interval.lower,
+        upper=interval.upper,
+    )
+
+
+def _counts(fields: dict[str, JsonValue]) -> tuple[int, int] | None:
+    successes, trials = _int(fields, _SUCCESSES), _int(fields, _TRIALS)
+    if successes is None or trials is None or not 0 <= successes <= trials:
+        return None
+    return successes, trials
+
+
 def _arms(source: str, value: JsonValue) -> Iterator[ArmPosterior]:
+    """Arms with counts: ``{"arms": [...]}``, or result rows with an ``arm`` (summed per arm)."""
     for holder in _dicts_with(value, "arms"):
         for name, fields in _named(holder["arms"]):
-            successes, trials = _int(fields, _SUCCESSES), _int(fields, _TRIALS)
-            if successes is None or trials is None or not 0 <= successes <= trials:
-                continue
-            interval = BetaPosterior.from_counts(successes, trials).interval()
-            yield ArmPosterior(
-                source=source,
-                arm=name,
-                successes=successes,
-                trials=trials,
-                mean=interval.estimate,
-                lower=interval.lower,
-                upper=interval.upper,
-            )
+            counts = _counts(fields)
+            if counts is not None:
+                yield _posterior(source, name, *counts)
+    totals: dict[str, list[int]] = {}
+    for row in _dicts_with(value, "arm"):
+        counts = _counts(row)
+        if counts is None or isinstance(row.get("arms"), list | dict):
+            continue
+        total = totals.setdefault(str(row["arm"]), [0, 0])
+        total[0] += counts[0]
+        total[1] += counts[1]
+    for arm, (successes, trials) in totals.items():
+        yield _posterior(source, arm, successes, trials)
 
 
 def _segments(source: str, value: JsonValue) -> Iterator[SegmentRow]:
@@ -204,12 +224,17 @@ def _segments(source: str, value: JsonValue) -> Iterator[SegmentRow]:
 
 
 def _removals(value: JsonValue, into: Counter[str]) -> None:
-    for holder in _dicts_with(value, "removed_by_rule"):
-        removed = holder["removed_by_rule"]
-        if isinstance(removed, dict):
-            for rule, count in removed.items():
-                if isinstance(count, int) and not isinstance(count, bool):
-                    into[rule] += count
+    """Contacts removed by rule: ``removed`` or ``removed_by_rule`` mappings of rule to count."""
+    for key in ("removed_by_rule", "removed"):
+        for holder in _dicts_with(value, key):
+            _add_removals(holder[key], into)
+
+
+def _add_removals(removed: JsonValue, into: Counter[str]) -> None:
+    if isinstance(removed, dict):
+        for rule, count in removed.items():
+            if isinstance(count, int) and not isinstance(count, bool):
+                into[rule] += count
 
 
 def _timeline(event: Event) -> TimelineEntry | None:
@@ -268,6 +293,29 @@ def _timeline(event: Event) -> TimelineEntry | None:
             return None
 
 
+def _read_result(
+    source: str,
+    p: AgentFinished,
+    experiments: list[ArmPosterior],
+    segments: list[SegmentRow],
+    removals: Counter[str],
+) -> None:
+    """Experiments, segments and removals of one agent's step, from its tool outputs; from its
+    output only when the tools showed none (an output often repeats a tool's, not to count twice).
+    """
+    tools: list[JsonValue] = [e.output for e in p.evidence]
+    arms = [arm for value in tools for arm in _arms(source, value)]
+    experiments.extend(arms or _arms(source, p.output))
+    found = [row for value in tools for row in _segments(source, value)]
+    segments.extend(found or _segments(source, p.output))
+    removed: Counter[str] = Counter()
+    for value in tools:
+        _removals(value, removed)
+    if not removed:
+        _removals(p.output, removed)
+    removals.update(removed)
+
+
 def build_report(store: RunStore, run_id: str, *, send_price_usd: float | None = None) -> RunReport:
     """Everything the report of ``run_id`` shows, read from ``store``."""
     summary = store.run(run_id)
@@ -303,11 +351,7 @@ def build_report(store: RunStore, run_id: str, *, send_price_usd: float | None =
                 )
             case AgentFinished():
                 step += 1
-                source = f"step {step} ({p.agent})"
-                for value in (p.output, *(jsonable(e) for e in p.evidence)):
-                    experiments.extend(_arms(source, value))
-                    segments.extend(_segments(source, value))
-                    _removals(value, removals)
+                _read_result(f"step {step} ({p.agent})", p, experiments, segments, removals)
             case ActionDone():
                 experiments.extend(_arms(f"{p.tool} result", p.result))
                 _removals(p.result, removals)
@@ -500,8 +544,16 @@ def _sections(report: RunReport) -> list[tuple[str, list[str], list[list[str]]]]
         ),
         (
             "Segments",
-            ["source", "segment", "size"],
-            [[s.source, s.name, "n/a" if s.size is None else str(s.size)] for s in report.segments],
+            ["source", "segment", "size", "description"],
+            [
+                [
+                    s.source,
+                    s.name,
+                    "n/a" if s.size is None else str(s.size),
+                    str(s.detail.get("description", "")),
+                ]
+                for s in report.segments
+            ],
         ),
         (
             "Cost",
