@@ -29,6 +29,7 @@ from overture.channels import Channel, PlannedSend, Recipient
 from overture.exceptions import UsageError
 from overture.ids import CampaignId, ContactId, IdempotencyKey
 from overture.records import Fact
+from overture.specialists._facts import as_dict
 from overture.specialists.base import Specialist
 from overture.specialists.context import NewsletterContext, assign_buckets, bucket_of
 from overture.specialists.feed import record_sends
@@ -271,8 +272,8 @@ class Compliance(Specialist):
     # -- the agent -----------------------------------------------------------------------------
 
     def act(self, brief: Brief) -> AgentResult:
-        design = _dict(brief.fact("experiment.design"))
-        pattern = _dict(brief.fact("send_pattern"))
+        design = as_dict(brief.fact("experiment.design"))
+        pattern = as_dict(brief.fact("send_pattern"))
         send_day = _next_weekday(brief.now.date(), int(str(pattern.get("weekday", 3))))
         request = PlanRequest(
             run_id=brief.run_id,
@@ -281,12 +282,12 @@ class Compliance(Specialist):
             control_minute_utc=int(str(pattern.get("minute_of_day_utc", 600))),
             holdout_share=float(str(design.get("holdout_share", 0.1))),
             shares={
-                str(seg): {str(a): float(str(v)) for a, v in _dict(s).items()}
-                for seg, s in _dict(design.get("shares")).items()
+                str(seg): {str(a): float(str(v)) for a, v in as_dict(s).items()}
+                for seg, s in as_dict(design.get("shares")).items()
             },
             lines={
-                str(arm): {str(k): str(v) for k, v in _dict(line).items()}
-                for arm, line in _dict(design.get("lines")).items()
+                str(arm): {str(k): str(v) for k, v in as_dict(line).items()}
+                for arm, line in as_dict(design.get("lines")).items()
             },
         )
         summary = self.use(self.check, request, brief)
@@ -362,7 +363,3 @@ def _next_weekday(today: date, weekday: int) -> date:
     """The next day after ``today`` that falls on ``weekday`` (0 is Monday)."""
     ahead = (weekday - today.weekday() - 1) % 7 + 1
     return today + timedelta(days=ahead)
-
-
-def _dict(value: JsonValue) -> dict[str, JsonValue]:
-    return value if isinstance(value, dict) else {}

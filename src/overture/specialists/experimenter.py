@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel
 from scipy.stats import norm
 
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.records import Fact
+from overture.specialists._facts import as_dict, as_dicts, as_results
 from overture.specialists.base import Specialist
 from overture.stats import (
     BetaPosterior,
@@ -211,13 +212,13 @@ class Experimenter(Specialist):
         )
 
     def act(self, brief: Brief) -> AgentResult:
-        candidates = _dicts(brief.fact("copy.candidates"))
+        candidates = as_dicts(brief.fact("copy.candidates"))
         arms = [str(c["id"]) for c in candidates]
-        segments = [str(s["id"]) for s in _dicts(brief.fact("segments"))]
-        sizes = sum(int(str(s["size"])) for s in _dicts(brief.fact("segments")))
-        baseline = _dict(brief.fact("baseline"))
+        segments = [str(s["id"]) for s in as_dicts(brief.fact("segments"))]
+        sizes = sum(int(str(s["size"])) for s in as_dicts(brief.fact("segments")))
+        baseline = as_dict(brief.fact("baseline"))
         raw_results = brief.fact("experiment.results") if brief.has("experiment.results") else {}
-        results = _results(raw_results)
+        results = as_results(raw_results)
         power = self.use(
             self.power,
             PowerRequest(
@@ -274,20 +275,3 @@ class Experimenter(Specialist):
             ),
             text=text,
         )
-
-
-def _dict(value: JsonValue) -> dict[str, JsonValue]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: JsonValue) -> list[dict[str, JsonValue]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _results(value: JsonValue) -> dict[str, dict[str, list[int]]]:
-    out: dict[str, dict[str, list[int]]] = {}
-    for arm, by_segment in _dict(value).items():
-        for segment, counts in _dict(by_segment).items():
-            if isinstance(counts, list) and len(counts) == 2:
-                out.setdefault(arm, {})[segment] = [int(str(counts[0])), int(str(counts[1]))]
-    return out

@@ -12,24 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 from overture.channels import Channel, ChannelEvent, PlannedSend
-from overture.data import CustomerStore, ImportSummary, import_file
+from overture.data import CustomerStore, ImportSummary, Kind, import_file
+from overture.data.layouts import layout_for
 
 __all__ = ["EMAIL_EVENT_COLUMNS", "import_events", "record_sends", "sync_feed"]
 
-EMAIL_EVENT_COLUMNS: tuple[str, ...] = (
-    "event_id",
-    "contact_id",
-    "email",
-    "campaign_id",
-    "event_type",
-    "occurred_at",
-    "subject",
-    "arm",
-    "user_agent",
-    "ip",
-    "url",
-    "bounce_type",
-)
+EMAIL_EVENT_COLUMNS = layout_for(Kind.EMAIL_EVENTS).names
+"""The store's own email-events layout: what the importer reads."""
 
 
 def _write(path: Path, rows: Sequence[dict[str, str]]) -> Path:

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, JsonValue
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.exceptions import UsageError
 from overture.records import Fact
+from overture.specialists._facts import as_dict, as_results, results_json
 from overture.specialists.base import Specialist
 from overture.specialists.compliance import CONTROL
 from overture.specialists.feed import sync_feed
@@ -103,13 +104,13 @@ class Reporter(Specialist):
         )
 
     def act(self, brief: Brief) -> AgentResult:
-        planned = _dict(brief.fact("send.planned"))
+        planned = as_dict(brief.fact("send.planned"))
         campaign = str(planned["campaign_id"])
         first = planned.get("first_send_at")
         since = datetime.fromisoformat(str(first)) if first else brief.now - timedelta(days=7)
         synced = self.use(self.sync, SyncRequest(since=since, until=brief.now), brief)
         results = self.use(self.count, CountsRequest(campaign_id=campaign), brief)
-        cumulative = _results(
+        cumulative = as_results(
             brief.fact("experiment.results") if brief.has("experiment.results") else {}
         )
         for row in results.rows:
@@ -141,7 +142,9 @@ class Reporter(Specialist):
         return AgentResult(
             output=latest,
             facts=(
-                Fact(key="experiment.results", value=_json(cumulative), source="arm_results"),
+                Fact(
+                    key="experiment.results", value=results_json(cumulative), source="arm_results"
+                ),
                 Fact(key="report.latest", value=latest, source="arm_results"),
             ),
             text=(
@@ -155,20 +158,3 @@ class Reporter(Specialist):
 
 def _rate(counts: list[int]) -> float:
     return counts[0] / counts[1] if counts[1] else 0.0
-
-
-def _dict(value: JsonValue) -> dict[str, JsonValue]:
-    return value if isinstance(value, dict) else {}
-
-
-def _results(value: JsonValue) -> dict[str, dict[str, list[int]]]:
-    out: dict[str, dict[str, list[int]]] = {}
-    for arm, by_segment in _dict(value).items():
-        for segment, counts in _dict(by_segment).items():
-            if isinstance(counts, list) and len(counts) == 2:
-                out.setdefault(arm, {})[segment] = [int(str(counts[0])), int(str(counts[1]))]
-    return out
-
-
-def _json(results: dict[str, dict[str, list[int]]]) -> JsonValue:
-    return {arm: {seg: [v[0], v[1]] for seg, v in by.items()} for arm, by in results.items()}
