@@ -476,10 +476,11 @@ def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
         fig.update_layout(title="Objective: measured against the target", yaxis_tickformat=".1%")
         figures.append(("trajectory", fig))
     if report.experiments:
-        arms = report.experiments
+        latest = report.experiments[-1].source  # the table has every cycle; the chart the last
+        arms = [a for a in report.experiments if a.source == latest]
         fig = go.Figure(
             go.Bar(
-                x=[f"{a.arm} · {a.source}" for a in arms],
+                x=[a.arm for a in arms],
                 y=[a.mean for a in arms],
                 error_y={
                     "type": "data",
@@ -490,7 +491,7 @@ def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
                 name="posterior mean",
             )
         )
-        fig.update_layout(title="Experiments: posterior rate per arm (95% interval)")
+        fig.update_layout(title=f"Experiments, {latest}: posterior rate per arm (95% interval)")
         figures.append(("experiments", fig))
     latency = [*report.kpis.latency, *(a.latency for a in report.kpis.agents if a.latency)]
     if latency:
