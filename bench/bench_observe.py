@@ -85,6 +85,8 @@ def _config(workspace: Path) -> RunConfig:
         objective=objective,
         environment="bench-observe",
         measure="bench-observe",
+        agents=("prepare", "act"),
+        reviewers=(),
         plugins=("bench.bench_observe:register",),
         workspace=str(workspace),
         flat_steps=10 * STEPS,
