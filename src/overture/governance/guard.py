@@ -192,4 +192,5 @@ def guard_environment_channel(
         purpose=purpose,
         audit=AuditLog(governance_engine(url)),
         clock=clock,
+        run_id=named.get("run_id", ""),
     )
