@@ -81,3 +81,8 @@ def test_an_unopenable_file_is_a_store_error(tmp_path: Path) -> None:
 def test_scalar_of_an_empty_result_is_none(store: CustomerStore) -> None:
     assert store.scalar("SELECT 1 WHERE false") is None
     assert store.count("SELECT 1 WHERE false") == 0
+
+
+def test_memory_is_capped() -> None:
+    with CustomerStore(memory_limit="256MB") as store:
+        assert store.scalar("SELECT current_setting('memory_limit')") == "244.1 MiB"

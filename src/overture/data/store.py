@@ -19,7 +19,10 @@ import duckdb
 
 from overture.exceptions import OvertureError
 
-__all__ = ["CustomerStore", "Param", "QueryTracer", "Row", "StoreError"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "CustomerStore", "Param", "QueryTracer", "Row", "StoreError"]
+
+DEFAULT_MEMORY_LIMIT = "1536MB"
+"""DuckDB's working memory; with Python around it, one process stays under 2 GB."""
 
 _log = logging.getLogger("overture.data")
 
@@ -49,10 +52,17 @@ def _shorten(sql: str, limit: int = 400) -> str:
 class CustomerStore:
     """The customer database: one DuckDB file (or memory) and the only path to it.
 
-    Use it as a context manager, or call :meth:`close`. ``tracer`` sees every statement.
+    Use it as a context manager, or call :meth:`close`. ``tracer`` sees every statement;
+    ``memory_limit`` caps DuckDB's memory (it spills to disk beyond).
     """
 
-    def __init__(self, path: Path | str = ":memory:", *, tracer: QueryTracer | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str = ":memory:",
+        *,
+        tracer: QueryTracer | None = None,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
         from overture.data.migrations import apply_migrations
 
         target = str(path)
@@ -69,6 +79,8 @@ class CustomerStore:
         self.execute("SET TimeZone = 'UTC'")
         # The CLI draws its own progress; DuckDB's bar would write into command output.
         self.execute("SET enable_progress_bar = false")
+        # Beyond this DuckDB spills to disk, so a large import stays within a laptop's memory.
+        self.execute(f"SET memory_limit = '{memory_limit}'")
         apply_migrations(self)
 
     def execute(self, sql: str, params: Sequence[Param] | None = None) -> duckdb.DuckDBPyConnection:
