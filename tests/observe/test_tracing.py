@@ -218,3 +218,4 @@ def test_a_durable_run_is_traced_the_same_way(
     assert not any(s.replayed for s in spans)
     run = next(s for s in spans if s.kind == "run")
     assert run.attributes[attr.OUTCOME] == "reached"
+    assert all(attr.BRIEF_SIZE in s.attributes for s in spans if s.kind == "agent")
