@@ -68,12 +68,16 @@ class GuardedChannel:
         policy: Policy,
         *,
         purpose: str | None = None,
+        medium: str = "email",
         audit: AuditLog | None = None,
         clock: Clock | None = None,
         run_id: str = "",
     ) -> None:
         self.inner = inner
         self.name = inner.name
+        self.medium = medium
+        """What consents are recorded for (``email``, ``sms``): a channel's name says which
+        service it is (``sim-email``), not which medium."""
         self.facts = facts
         self.policy = policy
         self.purpose = purpose or policy.sends.purpose
@@ -92,7 +96,7 @@ class GuardedChannel:
             return [], [
                 Removal(contact_id=r.contact_id, rule=message_block) for r in planned.recipients
             ]
-        known = self.facts.facts([r.contact_id for r in planned.recipients], self.name)
+        known = self.facts.facts([r.contact_id for r in planned.recipients], self.medium)
         kept: list[Recipient] = []
         removed: list[Removal] = []
         self._pending = {}
@@ -166,8 +170,13 @@ class GuardedChannel:
             *self._pending.get(recipient.contact_id, ()),
         ]
         if extra:
-            contact = replace(contact, sends=(*contact.sends, *extra))
-        message = Message(channel=self.name, purpose=self.purpose, at=recipient.send_at)
+            # A send this guard let through may also be in the facts' source by now (the
+            # sender logged it): count each moment once, or the cap would count it twice.
+            known = set(contact.sends)
+            contact = replace(
+                contact, sends=(*contact.sends, *(t for t in extra if t not in known))
+            )
+        message = Message(channel=self.medium, purpose=self.purpose, at=recipient.send_at)
         return first_block(contact, message, self.policy)
 
 

@@ -24,17 +24,20 @@ from overture.channels import Channel
 from overture.data import CustomerStore, import_file
 from overture.data.identity import resolve_identities
 from overture.exceptions import ConfigError
+from overture.governance import StoreFacts, guard_environment_channel
 from overture.runs import RunStore
 from overture.sim import Simulation, load_scenario, write_history
 from overture.specialists.compliance import replay_send
 from overture.specialists.context import NewsletterContext
 from overture.workspace import Workspace
 
-__all__ = ["DEFAULT_CONTACTS", "SIM_SOURCE", "SimWorld", "sim_environment"]
+__all__ = ["DEFAULT_CONTACTS", "SIM_POLICY", "SIM_SOURCE", "SimWorld", "sim_environment"]
 
 SIM_SOURCE = "esp"
 """The store source of the simulated email service's exports and feed."""
 DEFAULT_CONTACTS = 50_000
+SIM_POLICY = Path(__file__).with_name("sim_policy.toml")
+"""The governance policy of simulated runs (see the file's header)."""
 _READY = "ready"
 
 
@@ -107,12 +110,22 @@ def sim_environment(workspace: Path, seed: int, settings: Mapping[str, str]) -> 
     )
     context.ensure_tables()
     _replay_sends(workspace, run_id, world.simulation.channel, context)
+    # Every send goes through governance's guard, as it would to a real email service; a
+    # simulated run obeys the simulated sender's policy unless one is named.
+    named = {"governance.policy": str(SIM_POLICY), **settings}
+    channel = guard_environment_channel(
+        world.simulation.channel,
+        StoreFacts(world.store, source=SIM_SOURCE),
+        workspace=workspace,
+        clock=world.simulation.clock,
+        settings=named,
+    )
     return Environment(
         clock=world.simulation.clock,
         workspace=workspace,
         seed=seed,
-        channel=world.simulation.channel,
-        settings=dict(settings),
+        channel=channel,
+        settings=named,
         resources={"newsletter": context, "simulation": world.simulation},
     )
 

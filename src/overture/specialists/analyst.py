@@ -77,12 +77,13 @@ class Analyst(Specialist):
             )
 
         def pattern(_: Empty, __: ToolContext) -> SendPattern:
+            # The latest campaign's moment: a send at a fixed local time moves in UTC with
+            # daylight saving, and the latest one is on the current side of the change.
             rows = store.rows(
-                """SELECT isodow(first_sent_at AT TIME ZONE 'UTC') - 1 AS weekday,
+                """SELECT isodow(first_sent_at AT TIME ZONE 'UTC') - 1,
                           hour(first_sent_at AT TIME ZONE 'UTC') * 60
-                            + minute(first_sent_at AT TIME ZONE 'UTC') AS minute,
-                          count(*) AS n
-                   FROM campaigns WHERE source = ? GROUP BY ALL ORDER BY n DESC, 1, 2 LIMIT 1""",
+                            + minute(first_sent_at AT TIME ZONE 'UTC'), 1
+                   FROM campaigns WHERE source = ? ORDER BY first_sent_at DESC LIMIT 1""",
                 [source],
             )
             latest = store.rows(

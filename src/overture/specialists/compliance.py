@@ -88,6 +88,8 @@ class SendReceipt(BaseModel):
     duplicate: bool
     recipients: int
     campaign_id: str
+    removed: dict[str, int] = {}
+    """Recipients the send-path guard took out, by rule (they were not sent)."""
 
 
 class Compliance(Specialist):
@@ -258,15 +260,23 @@ class Compliance(Specialist):
         assert context.key is not None  # a side-effecting tool always gets one
         planned = planned_send(self.newsletter, request, context.key)
         receipt = channel.send(planned)
+        removed = {r.contact_id for r in receipt.removed}
         if not receipt.duplicate:
+            # Log only what the service took: the guard's removals were never sent.
+            kept = tuple(r for r in planned.recipients if r.contact_id not in removed)
+            sent = planned.model_copy(update={"recipients": kept})
             record_sends(
-                self.newsletter.store, planned, self.newsletter.folder, self.newsletter.source
+                self.newsletter.store, sent, self.newsletter.folder, self.newsletter.source
             )
+        by_rule: dict[str, int] = {}
+        for removal in receipt.removed:
+            by_rule[removal.rule] = by_rule.get(removal.rule, 0) + 1
         return SendReceipt(
             accepted=receipt.accepted,
             duplicate=receipt.duplicate,
             recipients=len(planned.recipients),
             campaign_id=planned.campaign_id,
+            removed=by_rule,
         )
 
     # -- the agent -----------------------------------------------------------------------------
