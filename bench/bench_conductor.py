@@ -77,6 +77,7 @@ def _config(workspace: Path, steps: int) -> RunConfig:
         objective=objective,
         environment="bench",
         measure="bench",
+        agents=("prepare", "act"),
         plugins=("bench.bench_conductor:register",),
         workspace=str(workspace),
         flat_steps=10**6,
