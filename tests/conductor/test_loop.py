@@ -170,3 +170,13 @@ def test_a_model_that_cannot_answer_is_replaced_by_the_offline_policy_for_that_s
     decided = [e.payload for e in store.events("run-prose") if isinstance(e.payload, Decided)]
     assert all("offline policy" in d.progress.reason for d in decided)
     assert outcome.summary.count("unpriced") == 1
+
+
+def test_the_policy_decides_which_models_may_decide(plain_runner: Runner, tmp_path: Path) -> None:
+    import pytest
+
+    from overture.exceptions import UsageError
+
+    config = toy_config(tmp_path).model_copy(update={"model": "acme:large"})
+    with pytest.raises(UsageError, match="does not allow the model 'acme:large'"):
+        plain_runner.run(config)

@@ -9,6 +9,7 @@ from overture.agents import Registry
 from overture.conductor.config import RunConfig
 from overture.conductor.loop import Conductor
 from overture.conductor.steps import Steps
+from overture.governance import check_model, policy_for_workspace
 from overture.ids import RunId
 from overture.models import Decider, resolve_model
 from overture.observe import trace_run
@@ -30,6 +31,10 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
     settings = {**config.settings, "run_id": run_id}
     environment = registry.environment(config.environment)(
         Path(config.workspace), config.seed, settings
+    )
+    # Governance decides which models may decide at all, before any is built.
+    check_model(
+        policy_for_workspace(Path(config.workspace), dict(environment.settings)), config.model
     )
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers
