@@ -12,6 +12,7 @@ it only when the loop's sequence of steps changes shape.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar, cast
@@ -83,6 +84,16 @@ def _conduct(run_id: str, config_json: str) -> str:
     return conductor.run().model_dump_json()
 
 
+def _drop_closed_log_streams() -> None:
+    """DBOS keeps the stderr it first logged to and flushes it on every launch; when that
+    stream has since been closed (a finished CLI invocation in the same process), drop it."""
+    for logger in (logging.getLogger("dbos"), logging.getLogger()):
+        for handler in list(logger.handlers):
+            stream = getattr(handler, "stream", None)
+            if stream is not None and getattr(stream, "closed", False):
+                logger.removeHandler(handler)
+
+
 class DurableEngine:
     """DBOS launched on a run store and a system database. One per process."""
 
@@ -113,6 +124,7 @@ class DurableEngine:
         if self.system_url.startswith("sqlite"):
             self._system_engine = create_engine(self.system_url)
             config["system_database_engine"] = self._system_engine
+        _drop_closed_log_streams()
         DBOS(config=cast(Any, config))
         self.datasource = SQLAlchemyDatasource.create(self.store.url, engine=self.store.engine)
         DurableEngine.active = self
