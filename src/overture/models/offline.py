@@ -93,7 +93,8 @@ def _looping(view: DecisionInput, agent: str, instruction: str) -> bool:
     )
 
 
-def _answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+async def _answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    # A coroutine, so pydantic-ai awaits it in place instead of hopping to a worker thread.
     view = DecisionInput.model_validate_json(_last_prompt(messages))
     answer = plan(view) if view.question is Question.PLAN else next_step(view)
     return ModelResponse(
