@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+import pyarrow as pa
+
 from overture.clock import utc
 from overture.data import CustomerStore
 from overture.ids import ContactId
@@ -128,20 +130,30 @@ class StoreFacts:
         ids = sorted(set(contact_ids))
         if not ids:
             return {}
-        marks = ", ".join("?" for _ in ids)
+        # The ids join as a registered table (an IN list of tens of thousands of parameters is
+        # slow), and event times come back already grouped per contact and kind.
+        con = self.store.connection
+        con.register("_guard_ids", pa.table({"contact_id": pa.array(ids, pa.string())}))
+        try:
+            return self._facts(channel)
+        finally:
+            con.unregister("_guard_ids")
+
+    def _facts(self, channel: str) -> Mapping[ContactId, ContactFacts]:
         drafts: dict[str, _Draft] = {}
         for cid, country, region, zone in self.store.rows(
-            f"SELECT contact_id, country, region, time_zone FROM contacts "
-            f"WHERE source = ? AND contact_id IN ({marks})",
-            [self.source, *ids],
+            "SELECT c.contact_id, c.country, c.region, c.time_zone FROM contacts c "
+            "JOIN _guard_ids USING (contact_id) WHERE c.source = ?",
+            [self.source],
         ):
             drafts[str(cid)] = _Draft(
                 str(country or "").upper(), str(region or "").upper(), str(zone or "")
             )
         for cid, chan, purpose, basis, status, recorded, expires, proof in self.store.rows(
-            f"SELECT contact_id, channel, purpose, legal_basis, status, recorded_at, expires_at, "
-            f"proof FROM consents WHERE source = ? AND contact_id IN ({marks})",
-            [self.source, *ids],
+            "SELECT k.contact_id, k.channel, k.purpose, k.legal_basis, k.status, k.recorded_at, "
+            "k.expires_at, k.proof FROM consents k JOIN _guard_ids USING (contact_id) "
+            "WHERE k.source = ?",
+            [self.source],
         ):
             draft = drafts.get(str(cid))
             if draft is None or str(basis) not in _BASES:
@@ -157,16 +169,26 @@ class StoreFacts:
                     proof=str(proof or ""),
                 )
             )
-        for cid, kind, event_type, at, bounce in self.store.rows(
-            f"SELECT contact_id, kind, event_type, occurred_at, bounce_type FROM events "
-            f"WHERE source = ? AND contact_id IN ({marks}) AND (kind = 'purchase' OR "
-            f"(kind = 'web' AND event_type = 'form_submit') OR (kind = ? AND event_type IN "
-            f"('sent', 'unsubscribed', 'bounced', 'complained')))",
-            [self.source, *ids, channel],
+        for cid, slot, moments in self.store.rows(
+            """SELECT e.contact_id,
+                      CASE WHEN e.kind = 'purchase' THEN 'purchases'
+                           WHEN e.kind = 'web' THEN 'inquiries'
+                           WHEN e.event_type = 'bounced' THEN 'hard_bounces'
+                           WHEN e.event_type = 'sent' THEN 'sends'
+                           WHEN e.event_type = 'unsubscribed' THEN 'opt_outs'
+                           ELSE 'complaints' END AS slot,
+                      list(e.occurred_at)
+               FROM events e JOIN _guard_ids USING (contact_id)
+               WHERE e.source = ? AND (e.kind = 'purchase'
+                   OR (e.kind = 'web' AND e.event_type = 'form_submit')
+                   OR (e.kind = ? AND (e.event_type IN ('sent', 'unsubscribed', 'complained')
+                       OR (e.event_type = 'bounced' AND e.bounce_type = 'hard'))))
+               GROUP BY 1, 2""",
+            [self.source, channel],
         ):
             draft = drafts.get(str(cid))
-            if draft is not None:
-                draft.add(str(kind), str(event_type), _time(at), str(bounce or ""))
+            if draft is not None and isinstance(moments, list):
+                draft.times.setdefault(str(slot), []).extend(_time(m) for m in moments)
         return {
             ContactId(cid): draft.done(ContactId(cid), cid in self.suppressed)
             for cid, draft in drafts.items()
@@ -183,21 +205,6 @@ class _Draft:
     time_zone: str
     consents: list[ConsentRecord] = field(default_factory=list[ConsentRecord])
     times: dict[str, list[datetime]] = field(default_factory=dict[str, list[datetime]])
-
-    def add(self, kind: str, event_type: str, at: datetime, bounce: str) -> None:
-        if kind == "purchase":
-            slot = "purchases"
-        elif kind == "web":
-            slot = "inquiries"
-        elif event_type == "bounced":
-            if bounce != "hard":
-                return  # a soft bounce is a temporary failure, not a reason to stop
-            slot = "hard_bounces"
-        else:
-            slot = {"sent": "sends", "unsubscribed": "opt_outs", "complained": "complaints"}[
-                event_type
-            ]
-        self.times.setdefault(slot, []).append(at)
 
     def done(self, contact_id: ContactId, suppressed: bool) -> ContactFacts:
         def times(slot: str) -> tuple[datetime, ...]:
