@@ -24,7 +24,7 @@ from overture.objective import Budgets, Direction, Metric, Objective, Target, Ta
 from overture.records import Fact, Measurement, OutcomeKind, TaskLedger
 from overture.workspace import Workspace
 
-__all__ = ["run"]
+__all__ = ["per_step_ms", "register", "run"]
 
 STEPS = 200
 TARGET_MS = 5.0
@@ -84,7 +84,7 @@ def _config(workspace: Path, steps: int) -> RunConfig:
     )
 
 
-def _per_step_ms(durable: bool, root: Path) -> dict[str, float]:
+def per_step_ms(durable: bool, root: Path) -> dict[str, float]:
     _turn_times.clear()
     with Runner(Workspace(root), durable=durable) as runner:
         _, outcome = runner.run(_config(root, STEPS))
@@ -109,8 +109,8 @@ def _concurrent(root: Path, runs: int) -> dict[str, float]:
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        plain = _per_step_ms(False, root / "plain")
-        durable = _per_step_ms(True, root / "durable")
+        plain = per_step_ms(False, root / "plain")
+        durable = per_step_ms(True, root / "durable")
         concurrent = _concurrent(root / "concurrent", 100)
     return {
         "conductor_step_durable": durable,

@@ -9,100 +9,33 @@
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from bench import bench_conductor
 
-from overture.agents import AgentResult, AgentSpec, Brief, Environment, Registry
-from overture.clock import VirtualClock
-from overture.conductor import RunConfig, Runner
-from overture.objective import Budgets, Direction, Metric, Objective, Target, TargetKind
 from overture.observe import EvidenceIndex, check_text, extract_claims
 from overture.observe.calibration import calibrate, scripted_text
 from overture.observe.tracing import TRACES_ENV
-from overture.records import Fact, Measurement, TaskLedger
-from overture.workspace import Workspace
 
 __all__ = ["run"]
 
-STEPS = 150
+STEPS = bench_conductor.STEPS
 TARGET_OVERHEAD_MS = 1.0
-_turns: list[float] = []
-
-
-class _Idle:
-    def __init__(self, spec: AgentSpec) -> None:
-        self.spec = spec
-
-    def run(self, brief: Brief) -> AgentResult:
-        facts = tuple(Fact(key=key, value=1, source="idle") for key in sorted(self.spec.provides))
-        return AgentResult(facts=facts)
-
-
-def _environment(workspace: Path, seed: int, settings: Mapping[str, str]) -> Environment:
-    return Environment(clock=VirtualClock(datetime(2026, 1, 5, tzinfo=UTC)), workspace=workspace)
-
-
-def _measure(objective: Objective, env: Environment, ledger: TaskLedger) -> Measurement:
-    _turns.append(time.perf_counter())
-    return Measurement(
-        metric="bench", value=0.2, baseline=0.2, lower=0.19, upper=0.26, at=env.clock.now()
-    )
-
-
-def register(registry: Registry) -> None:
-    registry.add_environment("bench-observe", _environment)
-    registry.add_measure("bench-observe", _measure)
-    registry.add_agent(
-        "prepare", lambda env: _Idle(AgentSpec("prepare", "Prepare", provides=frozenset({"ready"})))
-    )
-    registry.add_agent(
-        "act",
-        lambda env: _Idle(
-            AgentSpec("act", "Act every cycle", needs=frozenset({"ready"}), per_cycle=True)
-        ),
-    )
-
-
-def _config(workspace: Path) -> RunConfig:
-    objective = Objective(
-        text="bench",
-        metric=Metric.HUMAN_OPEN_RATE,
-        direction=Direction.INCREASE,
-        target=Target(kind=TargetKind.RELATIVE, value=0.5),
-        budgets=Budgets(max_steps=STEPS, max_cycles=10 * STEPS),
-    )
-    return RunConfig(
-        objective=objective,
-        environment="bench-observe",
-        measure="bench-observe",
-        agents=("prepare", "act"),
-        reviewers=(),
-        plugins=("bench.bench_observe:register",),
-        workspace=str(workspace),
-        flat_steps=10 * STEPS,
-        max_repeats=10 * STEPS,
-    )
+"""Steps per run: the conductor benchmark's run of idle agents, reused here."""
 
 
 def _median_step_ms(traced: bool, root: Path) -> float:
     previous = os.environ.get(TRACES_ENV)
     os.environ[TRACES_ENV] = "on" if traced else "off"
     try:
-        _turns.clear()
-        with Runner(Workspace(root), durable=False) as runner:
-            runner.run(_config(root))
-        gaps = [(b - a) * 1000 for a, b in itertools.pairwise(_turns)]
-        return statistics.median(gaps)
+        return bench_conductor.per_step_ms(False, root)["median_ms"]
     finally:
         if previous is None:
             os.environ.pop(TRACES_ENV, None)
