@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from overture.runs import create_engine
+from overture.runs import create_engine, create_tables
 
 __all__ = [
     "approvals_table",
@@ -73,7 +73,7 @@ approvals_table = sa.Table(
 
 def prepare(engine: sa.Engine) -> sa.Engine:
     """Create the governance tables (if missing) and the audit head row."""
-    metadata.create_all(engine)
+    create_tables(metadata, engine)
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     with engine.begin() as connection:
         connection.execute(

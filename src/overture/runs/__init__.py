@@ -19,7 +19,7 @@ from overture.runs.events import (
     Waited,
     parse_payload,
 )
-from overture.runs.store import OutboxEntry, RunStore, RunSummary, create_engine
+from overture.runs.store import OutboxEntry, RunStore, RunSummary, create_engine, create_tables
 
 __all__ = [
     "ActionDone",
@@ -42,5 +42,6 @@ __all__ = [
     "RunSummary",
     "Waited",
     "create_engine",
+    "create_tables",
     "parse_payload",
 ]

@@ -18,6 +18,7 @@ from pydantic import JsonValue, TypeAdapter
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from overture.clock import utc
@@ -26,7 +27,7 @@ from overture.objective import Objective
 from overture.records import OutcomeKind
 from overture.runs.events import Event, EventPayload, parse_payload
 
-__all__ = ["OutboxEntry", "RunStore", "RunSummary", "create_engine"]
+__all__ = ["OutboxEntry", "RunStore", "RunSummary", "create_engine", "create_tables"]
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 
@@ -81,6 +82,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def create_tables(tables: sa.MetaData, engine: sa.Engine) -> None:
+    """Create missing tables. Two processes opening one new workspace at once can both find a
+    table missing; the loser's CREATE fails with "already exists", and a second look finds it."""
+    for attempt in range(3):
+        try:
+            tables.create_all(engine)
+            return
+        except OperationalError as error:
+            if "already exists" not in str(error) or attempt == 2:
+                raise
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite gets WAL and the settings DBOS expects of its databases."""
     if url.startswith("sqlite"):
@@ -118,7 +131,7 @@ class RunStore:
     def __init__(self, url: str, engine: sa.Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine(url)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     @contextmanager
     def transaction(self) -> Generator[Session]:

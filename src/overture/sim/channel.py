@@ -334,6 +334,10 @@ class SimulatedEmailChannel:
             (_UNSUBSCRIBED, unsubscribe_rows, unsubscribed_at),
             (_COMPLAINED, complaint_rows, complained_at),
         ]
+        # Everything happens within the 72 hours after the send itself (delivery takes a little
+        # of them), as a provider's reporting window would show it.
+        last = send_at + _HORIZON - 1
+        parts = [(kind, rows, np.minimum(times, last[rows])) for kind, rows, times in parts]
         self._chunks.append(self._chunk(batch, contacts, parts, hard, url_codes))
         self._truth.record(
             SendTruth(
