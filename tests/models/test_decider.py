@@ -127,3 +127,34 @@ def test_model_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_decision_input_carries_the_measurement() -> None:
     m = Measurement(metric="m", value=0.2, baseline=0.2, at=datetime(2026, 1, 1, tzinfo=UTC))
     assert DecisionInput.model_validate_json(view(measurement=m).model_dump_json()).measurement == m
+
+
+def test_personal_data_is_masked_before_the_model_and_restored_after() -> None:
+    import json
+    import re
+
+    from overture.governance import Masker
+
+    seen: list[str] = []
+
+    def echo(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        prompt = str(messages[-1].parts[-1].content)  # type: ignore[union-attr]
+        seen.append(prompt)
+        token = re.search(r"⟦EMAIL_\d+⟧", prompt)
+        assert token is not None
+        answer = {
+            "next_agent": "writer",
+            "instruction": f"write to {token.group(0)}",
+            "reason": "r",
+        }
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, answer)])
+
+    fact = Fact(
+        key="note", value="Dear Ana Smith, ana.smith@example.com, (415) 918-9082", source="crm"
+    )
+    decider = Decider(FunctionModel(echo, model_name="echo"), "test:echo", masks=Masker)
+    answer, _ = decider.next_step(view(ledger=TaskLedger(facts=(fact,))))
+    for secret in ("ana.smith@example.com", "918-9082", "Ana Smith"):
+        assert secret not in seen[0]
+    assert json.loads(seen[0])["agents"][0]["name"] == "writer"  # structure untouched
+    assert answer.instruction == "write to ana.smith@example.com"

@@ -167,7 +167,7 @@ def _prose(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
 
 def test_a_model_call_that_fails_is_an_error_span_with_its_usage(runner: Runner) -> None:
     tracing = RunTracing.create("run-d", SpanStore(runner.store.engine))
-    decider = TracingDecider(FunctionModel(_prose), "acme:prose", 1, tracing.tracer)
+    decider = TracingDecider(FunctionModel(_prose), "acme:prose", 1, tracer=tracing.tracer)
     with pytest.raises(DecisionError):
         decider.next_step(_view())
     tracing.close()

@@ -9,7 +9,7 @@ from overture.agents import Registry
 from overture.conductor.config import RunConfig
 from overture.conductor.loop import Conductor
 from overture.conductor.steps import Steps
-from overture.governance import check_model, policy_for_workspace
+from overture.governance import Masker, check_model, policy_for_workspace
 from overture.ids import RunId
 from overture.models import Decider, resolve_model
 from overture.observe import trace_run
@@ -38,7 +38,9 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
     )
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers
-    decider = Decider(resolve_model(config.model, registry.models), config.model)
+    # Personal data is masked in everything a model is shown (patterns: emails, phones,
+    # addresses, names after a salutation), and restored in its answer.
+    decider = Decider(resolve_model(config.model, registry.models), config.model, masks=Masker)
     steps, decider = trace_run(run_id, config.objective, store, steps, decider)
     return Conductor(
         run_id=run_id,

@@ -6,13 +6,14 @@ prompt, the output validation and the usage accounting are the same for all of t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 from pydantic_ai.messages import (
     ModelMessage,
     ModelRequest,
@@ -30,7 +31,14 @@ from overture.models.decisions import DecisionInput, NextStep, Plan
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
 from overture.records import Usage
 
-__all__ = ["MODEL_ENV_VAR", "Decider", "DecisionError", "resolve_model", "resolve_model_name"]
+__all__ = [
+    "MODEL_ENV_VAR",
+    "Decider",
+    "DecisionError",
+    "PromptMask",
+    "resolve_model",
+    "resolve_model_name",
+]
 
 MODEL_ENV_VAR = "OVERTURE_MODEL"
 _T = TypeVar("_T", bound=BaseModel)
@@ -78,6 +86,25 @@ def resolve_model(name: str, providers: Mapping[str, Callable[[str], Model]]) ->
     return factory(model_name)
 
 
+class PromptMask(Protocol):
+    """Hides personal data in what a model is shown, and puts it back in what it answers."""
+
+    def mask(self, text: str) -> str: ...
+
+    def unmask(self, text: str) -> str: ...
+
+
+def _strings(value: JsonValue, change: Callable[[str], str]) -> JsonValue:
+    """``value`` with ``change`` applied to every string in it (keys and numbers untouched)."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_strings(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: _strings(item, change) for key, item in value.items()}
+    return value
+
+
 @dataclass
 class Decider:
     """Asks one model the plan and next-step questions through pydantic-ai's model interface.
@@ -89,6 +116,8 @@ class Decider:
     model: Model
     model_name: str
     retries: int = 1
+    masks: Callable[[], PromptMask] | None = None
+    """A fresh mask per exchange; personal data in the decider's input never reaches the model."""
 
     def plan(self, view: DecisionInput) -> tuple[Plan, Usage]:
         return run_coroutine(self._ask(Plan, view))
@@ -98,10 +127,13 @@ class Decider:
 
     async def _ask(self, output: type[_T], view: DecisionInput) -> tuple[_T, Usage]:
         params = self.model.customize_request_parameters(_parameters(output))
+        masker = self.masks() if self.masks is not None else None
+        shown: JsonValue = view.model_dump(mode="json")
+        if masker is not None:
+            shown = _strings(shown, masker.mask)
+        prompt = UserPromptPart(json.dumps(shown, ensure_ascii=False))
         messages: list[ModelMessage] = [
-            ModelRequest(
-                parts=[SystemPromptPart(_INSTRUCTIONS), UserPromptPart(view.model_dump_json())]
-            )
+            ModelRequest(parts=[SystemPromptPart(_INSTRUCTIONS), prompt])
         ]
         usage = Usage()
         for attempt in range(self.retries + 1):
@@ -119,7 +151,10 @@ class Decider:
             try:
                 if call is None:
                     raise ValueError(f"the model did not call the '{_TOOL}' tool")
-                return output.model_validate(call.args_as_dict()), usage
+                answer: JsonValue = call.args_as_dict()
+                if masker is not None:
+                    answer = _strings(answer, masker.unmask)
+                return output.model_validate(answer), usage
             except (ValidationError, ValueError) as error:
                 if attempt == self.retries:
                     raise DecisionError(

@@ -442,5 +442,7 @@ def trace_run(
     if os.environ.get(TRACES_ENV, "").strip().lower() in {"off", "0", "false", "no"}:
         return steps, decider
     tracing = RunTracing.create(run_id, SpanStore(store.engine), endpoint)
-    traced = TracingDecider(decider.model, decider.model_name, decider.retries, tracing.tracer)
+    traced = TracingDecider(
+        decider.model, decider.model_name, decider.retries, decider.masks, tracer=tracing.tracer
+    )
     return TracingSteps(steps, tracing, store, run_id, objective.describe()), traced
