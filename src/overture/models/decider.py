@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -44,6 +44,7 @@ MODEL_ENV_VAR = "OVERTURE_MODEL"
 _T = TypeVar("_T", bound=BaseModel)
 
 _TOOL = "answer"
+_CLEAN_CACHE = 10_000
 _INSTRUCTIONS = (
     "You are the conductor of specialist marketing agents. The user message is a JSON "
     "DecisionInput. For question 'plan', order the agents so each one's needs are provided "
@@ -118,6 +119,17 @@ class Decider:
     retries: int = 1
     masks: Callable[[], PromptMask] | None = None
     """A fresh mask per exchange; personal data in the decider's input never reaches the model."""
+    _clean: set[str] = field(default_factory=set[str], init=False, repr=False)
+    """Strings a mask left unchanged: the same text is clean again (most of a decider's input
+    repeats from turn to turn: purposes, plans, instructions)."""
+
+    def _mask(self, masker: PromptMask, text: str) -> str:
+        if text in self._clean:
+            return text
+        masked = masker.mask(text)
+        if masked == text and len(self._clean) < _CLEAN_CACHE:
+            self._clean.add(text)
+        return masked
 
     def plan(self, view: DecisionInput) -> tuple[Plan, Usage]:
         return run_coroutine(self._ask(Plan, view))
@@ -130,7 +142,7 @@ class Decider:
         masker = self.masks() if self.masks is not None else None
         shown: JsonValue = view.model_dump(mode="json")
         if masker is not None:
-            shown = _strings(shown, masker.mask)
+            shown = _strings(shown, partial(self._mask, masker))
         prompt = UserPromptPart(json.dumps(shown, ensure_ascii=False))
         messages: list[ModelMessage] = [
             ModelRequest(parts=[SystemPromptPart(_INSTRUCTIONS), prompt])
