@@ -162,6 +162,11 @@ def test_a_rebuilt_world_remembers_the_runs_sends(finished_run: tuple[Path, str,
         context = env.resource("newsletter", NewsletterContext)
         sends = [e for e in runner.store.outbox(run_id) if e.tool == "send_newsletter"]
         assert len(sends) == 2
+        # The reviewer judges the send by what it carries: its audience and its copy.
+        payload = sends[0].input
+        assert isinstance(payload, dict)
+        assert int(str(payload["audience"])) > CONTACTS // 2
+        assert isinstance(payload["subjects"], list) and payload["subjects"]
         again: PlannedSend = planned_send(
             context, SendRequest.model_validate(sends[0].input), sends[0].key
         )

@@ -81,6 +81,10 @@ class PlanSummary(BaseModel):
 class SendRequest(BaseModel):
     run_id: str
     cycle: int
+    audience: int = 0
+    """How many contacts the plan mails: what governance's reviewer judges the send by."""
+    subjects: list[str] = []
+    """Every subject line in the plan, for the reviewer's copy rules."""
 
 
 class SendReceipt(BaseModel):
@@ -316,7 +320,14 @@ class Compliance(Specialist):
             actions=(
                 Action(
                     tool="send_newsletter",
-                    input=SendRequest(run_id=brief.run_id, cycle=brief.cycle).model_dump(),
+                    input=SendRequest(
+                        run_id=brief.run_id,
+                        cycle=brief.cycle,
+                        audience=summary.eligible,
+                        subjects=sorted(
+                            {text for line in request.lines.values() for text in line.values()}
+                        ),
+                    ).model_dump(),
                 ),
             )
             if summary.eligible
