@@ -1,0 +1,72 @@
+"""Record and replay: exchanges kept as JSON, answered again without the model."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic_ai.messages import ModelRequest, UserPromptPart
+
+from overture.exceptions import ReplayDivergence
+from overture.models import AgentCard, Decider, DecisionInput, Question, offline_model
+from overture.models.recording import (
+    Exchange,
+    RecordingModel,
+    ReplayModel,
+    dump_messages,
+    load_response,
+)
+
+CARDS = (
+    AgentCard(name="writer", purpose="Write", needs=("segments",), provides=("copy",)),
+    AgentCard(name="segmenter", purpose="Find segments", provides=("segments",)),
+)
+
+
+def view(question: Question) -> DecisionInput:
+    return DecisionInput.model_validate(
+        {"question": question, "objective": "Increase opens by 20%", "agents": CARDS}
+    )
+
+
+def test_recorded_exchanges_replay_the_same_answers() -> None:
+    recording = RecordingModel(offline_model(), "offline")
+    decider = Decider(recording, "offline")
+    plan, _ = decider.plan(view(Question.PLAN))
+    step, _ = decider.next_step(view(Question.NEXT))
+    exchanges = recording.take()
+    assert len(exchanges) == 2 and recording.take() == ()
+    assert all(e.model == "offline" for e in exchanges)
+    # What is stored survives a JSON round trip.
+    stored = tuple(Exchange.model_validate_json(e.model_dump_json()) for e in exchanges)
+    replay = ReplayModel(stored, "offline")
+    again = Decider(replay, "offline")
+    assert again.plan(view(Question.PLAN))[0] == plan
+    assert again.next_step(view(Question.NEXT))[0] == step
+    assert replay.remaining == 0
+    with pytest.raises(ReplayDivergence, match="asked 3 time"):
+        again.next_step(view(Question.NEXT))
+
+
+def test_a_different_request_is_a_divergence_unless_not_strict() -> None:
+    recording = RecordingModel(offline_model())
+    assert recording.name == "function:offline"
+    Decider(recording, "offline").plan(view(Question.PLAN))
+    exchanges = recording.take()
+    other = view(Question.PLAN).model_copy(update={"objective": "Increase clicks by 5%"})
+    with pytest.raises(ReplayDivergence, match="differs from the recorded one"):
+        Decider(ReplayModel(exchanges), "offline").plan(other)
+    loose = Decider(ReplayModel(exchanges, strict=False), "offline")
+    assert [s.agent for s in loose.plan(other)[0].steps] == ["segmenter", "writer"]
+
+
+def test_requests_are_compared_without_timestamps() -> None:
+    first = dump_messages([ModelRequest(parts=[UserPromptPart("hi")])])
+    second = dump_messages([ModelRequest(parts=[UserPromptPart("hi")])])
+    assert first == second
+    assert "timestamp" not in str(first)
+
+
+def test_a_recorded_request_is_not_a_response() -> None:
+    request = dump_messages([ModelRequest(parts=[UserPromptPart("hi")])])
+    assert isinstance(request, list)
+    with pytest.raises(ValueError, match="not a response"):
+        load_response(request[0])
