@@ -1,6 +1,7 @@
 """Models: the decider every decision goes through, the offline policy, model resolution."""
 
 from overture.models._loop import close_loops
+from overture.models.asking import DATA_NOTICE, MODEL_RESOURCE, RunModel, ask_typed
 from overture.models.decider import (
     MODEL_ENV_VAR,
     Decider,
@@ -12,7 +13,9 @@ from overture.models.decisions import AgentCard, DecisionInput, NextStep, Plan, 
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
 
 __all__ = [
+    "DATA_NOTICE",
     "MODEL_ENV_VAR",
+    "MODEL_RESOURCE",
     "OFFLINE_MODEL_NAME",
     "AgentCard",
     "Decider",
@@ -21,6 +24,8 @@ __all__ = [
     "NextStep",
     "Plan",
     "Question",
+    "RunModel",
+    "ask_typed",
     "close_loops",
     "offline_model",
     "resolve_model",
