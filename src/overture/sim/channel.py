@@ -39,6 +39,8 @@ EVENT_KINDS = tuple(EventKind)
 """Event kinds, in the order of an :class:`EventTable`'s ``kind`` codes."""
 
 I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 _HORIZON = 72 * 3600
 _URL = re.compile(r"https?://[^\s\"'<>)]+")
 _DELIVERED, _BOUNCED, _OPENED, _CLICKED, _UNSUBSCRIBED, _COMPLAINED = range(6)
@@ -289,10 +291,9 @@ class SimulatedEmailChannel:
         # Delays are drawn only for the messages that have the event.
         hidden = pop.mpp[contacts]
         human_rows = np.flatnonzero(human)
-        median = scenario.engagement.open_delay_hours * 3600
-        human_at = delivered_at[human_rows] + np.minimum(
-            rng.lognormal(np.log(median), 1.2, human_rows.shape[0]), _HORIZON - 600
-        ).astype(np.int64)
+        human_at = delivered_at[human_rows] + _human_delays(
+            rng, scenario, pop.peak_hour[contacts[human_rows]], hour[human_rows]
+        )
         machine_rows = np.flatnonzero(machine)
         fetch = scenario.privacy.fetch_delay_seconds
         fetched_at = (
@@ -433,3 +434,22 @@ def _later(rng: np.random.Generator, count: int) -> I64:
 
 def _template(subject: str, first_name: str) -> str:
     return subject.replace(first_name, NAME_SLOT) if first_name in subject else subject
+
+
+def _human_delays(
+    rng: np.random.Generator, scenario: Scenario, peak_hour: F32, local_hour: F64
+) -> I64:
+    """Seconds from delivery to each person's open.
+
+    Most people open when they next check their mail, around their own active hour; the rest
+    open a lognormal delay after delivery (a notification, a quick look).
+    """
+    engagement = scenario.engagement
+    n = peak_hour.shape[0]
+    active = rng.random(n) < engagement.active_open_share
+    moment = peak_hour + rng.normal(0.0, engagement.active_spread_hours, n)
+    # Minutes after delivery at the earliest: a message cannot be read before it arrives.
+    wait_hours = np.mod(moment - local_hour, 24.0) + rng.exponential(0.1, n)
+    median = engagement.open_delay_hours * 3600
+    delay = np.where(active, wait_hours * 3600.0, rng.lognormal(np.log(median), 1.2, n))
+    return np.minimum(delay, _HORIZON - 600).astype(np.int64)

@@ -139,7 +139,13 @@ class Engagement(BaseModel):
     dormant_unsubscribe_factor: float = Field(default=2.0, ge=0.0)
     """How much more the least engaged contacts unsubscribe than the most engaged."""
     open_delay_hours: float = Field(default=4.0, gt=0.0, le=48.0)
-    """Median delay between delivery and a person's open."""
+    """Median delay between delivery and a person's open, for opens not at an active hour."""
+    active_open_share: Probability = 0.6
+    """Share of a person's opens that come when they next check their mail, around their own
+    peak hour (as readers do: why send-time optimization can learn from open timestamps);
+    the rest come a lognormal delay after delivery."""
+    active_spread_hours: float = Field(default=1.5, gt=0.0, le=6.0)
+    """Standard deviation of an active-hour open around the contact's peak hour."""
 
 
 class Timing(BaseModel):

@@ -15,6 +15,7 @@ from overture.stats.confidence_sequences import (
     normal_mixture_multiplier,
     wald_difference_interval,
 )
+from overture.stats.feature_model import FeatureCounts, FeatureModel, fit_feature_model
 from overture.stats.intervals import Interval, wilson_interval
 from overture.stats.multiple_testing import benjamini_hochberg, benjamini_yekutieli
 from overture.stats.power import (
@@ -28,6 +29,8 @@ from overture.stats.thompson import thompson_allocation
 
 __all__ = [
     "BetaPosterior",
+    "FeatureCounts",
+    "FeatureModel",
     "Interval",
     "LiftInterval",
     "SRMResult",
@@ -36,6 +39,7 @@ __all__ = [
     "difference_confidence_sequence",
     "estimate_prior_strength",
     "expected_loss",
+    "fit_feature_model",
     "lift_confidence_sequence",
     "minimum_detectable_effect",
     "normal_mixture_multiplier",
