@@ -8,7 +8,7 @@ outbox, so a retried step never repeats a send.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -211,6 +211,10 @@ class Environment:
     settings: Mapping[str, str] = field(default_factory=dict[str, str])
     resources: Mapping[str, object] = field(default_factory=dict[str, object])
     """Shared objects the environment's factory put here (a customer store, a simulator)."""
+    known_values: Callable[[], Mapping[str, Sequence[str]]] | None = None
+    """The customer store's personal values by field (``first_name``, ``last_name``, ``phone``,
+    ``address_1``, ...), read when first needed: the decider masks them in everything a model
+    is shown. None when the environment holds no customer data."""
 
     def close(self) -> None:
         """Release what the resources hold (a database connection): each one's ``close()``."""

@@ -22,6 +22,15 @@ class ReviewVerdict(StrEnum):
     """Allowed only once a person approves it before ``deadline``; no answer is a rejection."""
 
 
+class ApprovalAnswer(BaseModel):
+    """The message a person's approval or rejection sends to a waiting run (as JSON)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    approved: bool
+    note: str = ""
+    decided_by: str = ""
+
+
 class Review(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     verdict: ReviewVerdict
@@ -30,15 +39,13 @@ class Review(BaseModel):
     """The rule that decided (a policy key or a regulation's reference)."""
     approval_id: str | None = None
     deadline: AwareDatetime | None = None
-
-
-class ApprovalAnswer(BaseModel):
-    """The message a person's approval or rejection sends to a waiting run (as JSON)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    approved: bool
-    note: str = ""
-    decided_by: str = ""
+    """When the gate expires, on the run's clock (simulated time in a simulated run)."""
+    answer_by: AwareDatetime | None = None
+    """When the gate expires in wall time: people answer in wall time whatever the run's clock,
+    so this, when given, is what the run waits until."""
+    answer: ApprovalAnswer | None = None
+    """An answer given already, by code (a rehearsal's policy): the run takes it without
+    waiting, and records it like a person's."""
 
 
 class ActionReviewer(Protocol):

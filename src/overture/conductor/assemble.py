@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -9,9 +10,9 @@ from overture.agents import Registry
 from overture.conductor.config import RunConfig
 from overture.conductor.loop import Conductor
 from overture.conductor.steps import Steps
-from overture.governance import Masker, check_model, policy_for_workspace
+from overture.governance import check_model, masks_with, policy_for_workspace
 from overture.ids import RunId
-from overture.models import Decider, resolve_model
+from overture.models import MODEL_RESOURCE, Decider, RunModel, resolve_model
 from overture.observe import trace_run
 from overture.runs import RunStore
 
@@ -38,9 +39,16 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
     )
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers
-    # Personal data is masked in everything a model is shown (patterns: emails, phones,
-    # addresses, names after a salutation), and restored in its answer.
-    decider = Decider(resolve_model(config.model, registry.models), config.model, masks=Masker)
+    # Personal data is masked in everything a model is shown (the store's known values, and
+    # patterns: emails, phones, addresses, names after a salutation), and restored in its answer.
+    masks = masks_with(environment.known_values)
+    model = resolve_model(config.model, registry.models)
+    decider = Decider(model, config.model, masks=masks)
+    # Agents that write with the run's model (the copywriter) reach it as a resource.
+    run_model = RunModel(model, config.model, masks=masks)
+    environment = replace(
+        environment, resources={**environment.resources, MODEL_RESOURCE: run_model}
+    )
     steps, decider = trace_run(run_id, config.objective, store, steps, decider)
     return Conductor(
         run_id=run_id,

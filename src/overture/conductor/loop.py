@@ -28,9 +28,11 @@ from overture.agents import (
     ToolHandle,
     build_brief,
 )
-from overture.agents.review import ApprovalAnswer, ReviewVerdict
+from overture.agents.review import ApprovalAnswer, Review, ReviewVerdict
+from overture.clock import WallClock
 from overture.conductor.budgets import Spent, check_budgets
 from overture.conductor.config import RunConfig
+from overture.conductor.context import ContextMode, memory_facts, turn_record
 from overture.conductor.judge import Verdict, judge
 from overture.conductor.outcome import make_outcome
 from overture.conductor.stall import Turn, detect_stall
@@ -90,6 +92,8 @@ class _State:
     done_this_cycle: list[str] = field(default_factory=list[str])
     excluded: list[str] = field(default_factory=list[str])
     recent: list[ProgressLedger] = field(default_factory=list[ProgressLedger])
+    history: list[JsonValue] = field(default_factory=list[JsonValue])
+    """Every turn so far, kept only when agents are given the full memory."""
     turns: list[Turn] = field(default_factory=list[Turn])
     measurement: Measurement | None = None
     verdict: Verdict | None = None
@@ -196,6 +200,7 @@ class Conductor:
         agent = self.agents[decision.next_agent]
         s.spent = replace(s.spent, steps=s.spent.steps + 1)
         step = s.spent.steps
+        full = self.config.context is ContextMode.FULL
         brief, withheld = build_brief(
             agent.spec,
             run_id=self.run_id,
@@ -205,6 +210,7 @@ class Conductor:
             ledger=s.ledger,
             cycle=s.cycle,
             now=self.env.clock.now(),
+            memory=memory_facts(s.recent, s.history, s.measurement) if full else None,
         )
         self._emit(
             BriefIssued(
@@ -224,6 +230,8 @@ class Conductor:
             for f in result.facts
         )
         s.ledger = s.ledger.with_facts(facts)
+        if full:
+            s.history.append(turn_record(step, agent.spec.name, decision.instruction, result))
         self._emit(
             AgentFinished(
                 agent=agent.spec.name,
@@ -281,9 +289,10 @@ class Conductor:
         if verdict is ReviewVerdict.DENY or gate is None or approval_id is None:
             return False
         self._commit("review")  # the gate is in the log before the run waits on it
-        timeout = (gate.deadline - self.env.clock.now()).total_seconds() if gate.deadline else 0.0
-        message = self.steps.wait_for_message(approval_id, timeout)
-        answer = ApprovalAnswer.model_validate_json(message) if message else None
+        answer = gate.answer
+        if answer is None:
+            message = self.steps.wait_for_message(approval_id, self._wait_seconds(gate))
+            answer = ApprovalAnswer.model_validate_json(message) if message else None
         self._emit(
             ApprovalDecided(
                 approval_id=approval_id,
@@ -294,6 +303,16 @@ class Conductor:
             )
         )
         return bool(answer and answer.approved)
+
+    def _wait_seconds(self, gate: Review) -> float:
+        """How long a gate waits for a person: until its wall-time deadline, whatever the run's
+        clock; a simulated run's clock stands still meanwhile. A reviewer that gives only a
+        deadline on the run's clock gets that distance from the run's now, in wall seconds."""
+        if gate.answer_by is not None:
+            # Read at the wait: DBOS records the wake-up time on the first wait, and a wait
+            # begun only after a crash gets what is left of the person's time, not all of it.
+            return (gate.answer_by - WallClock().now()).total_seconds()
+        return (gate.deadline - self.env.clock.now()).total_seconds() if gate.deadline else 0.0
 
     def _execute_actions(self, agent: Agent, step: int, result: AgentResult) -> None:
         s = self._s

@@ -2,7 +2,7 @@
 wraps every channel, masking of personal data before model calls, approval gates and the
 hash-chained audit log. Compliance as code that no model output can bypass."""
 
-from overture.governance.approvals import Approval, ApprovalBook, dbos_sender
+from overture.governance.approvals import REHEARSAL, Approval, ApprovalBook, dbos_sender
 from overture.governance.audit import AuditEntry, AuditLog, AuditReport
 from overture.governance.authorization import AccessDecision, Authorizer
 from overture.governance.consent import RULES, Message, first_block
@@ -15,7 +15,16 @@ from overture.governance.facts import (
     StoreFacts,
 )
 from overture.governance.guard import GuardedChannel, guard_environment_channel
-from overture.governance.masking import Masker, mask, redact_fields, store_known_values, unmask
+from overture.governance.masking import (
+    KnownValues,
+    Masker,
+    mask,
+    masks_with,
+    redact_fields,
+    store_known_values,
+    store_personal_values,
+    unmask,
+)
 from overture.governance.policy import (
     Policy,
     check_model,
@@ -28,6 +37,7 @@ from overture.governance.reviewer import PolicyReviewer, policy_reviewer
 from overture.governance.tables import governance_engine
 
 __all__ = [
+    "REHEARSAL",
     "RULES",
     "AccessDecision",
     "Approval",
@@ -42,6 +52,7 @@ __all__ = [
     "ContactFacts",
     "GuardedChannel",
     "InMemoryFacts",
+    "KnownValues",
     "Masker",
     "Message",
     "Policy",
@@ -55,10 +66,12 @@ __all__ = [
     "guard_environment_channel",
     "load_policy",
     "mask",
+    "masks_with",
     "parse_policy",
     "policy_for_workspace",
     "policy_reviewer",
     "redact_fields",
     "store_known_values",
+    "store_personal_values",
     "unmask",
 ]

@@ -5,6 +5,9 @@ The policy reviewer opens a gate (a row in ``governance_approvals``) when it ret
 approval id. :meth:`ApprovalBook.decide` checks the gate is still open, sends the person's
 :class:`~overture.agents.ApprovalAnswer` to the run through DBOS, records the decision and
 audits it. A gate not answered by its deadline is a rejection: the run decides that itself.
+People answer in wall time whatever the run's clock: a gate's ``answer_by`` is wall time, and
+the run waits until then. A simulated run whose policy sets ``[approvals] rehearsal`` has its
+gates answered by code instead (:meth:`ApprovalBook.rehearse`), recorded and audited as such.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from overture.exceptions import UsageError
 from overture.governance.audit import AuditLog
 from overture.governance.tables import approvals_table
 
-__all__ = ["Approval", "ApprovalBook", "MessageSender", "dbos_sender"]
+__all__ = ["REHEARSAL", "Approval", "ApprovalBook", "MessageSender", "dbos_sender"]
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
+
+REHEARSAL = "rehearsal"
+"""Who answered a gate a rehearsal's policy answered by code (``decided_by``)."""
 
 MessageSender = Callable[[str, str, str], None]
 """Delivers ``(run_id, message, topic)`` to a waiting run (DBOS in production)."""
@@ -166,30 +172,52 @@ class ApprovalBook:
             )
         answer = ApprovalAnswer(approved=approved, note=note, decided_by=decided_by)
         send(gate.run_id, answer.model_dump_json(), approval_id)
+        return self._record(gate, approved, note, decided_by, f"person:{decided_by}", now)
+
+    def rehearse(self, approval_id: str, *, approved: bool, note: str, at: datetime) -> Approval:
+        """Answer a gate by code, for a rehearsal (a simulated run whose policy says so):
+        recorded and audited as the rehearsal's answer, never as a person's. A gate already
+        answered (a re-run review) is returned as it is."""
+        gate = self.get(approval_id)
+        if gate is None:
+            raise UsageError(f"no approval gate '{approval_id}'", "open it before answering it")
+        if gate.status != "pending":
+            return gate
+        return self._record(gate, approved, note, REHEARSAL, f"policy:{REHEARSAL}", at)
+
+    def _record(
+        self,
+        gate: Approval,
+        approved: bool,
+        note: str,
+        decided_by: str,
+        actor: str,
+        at: datetime,
+    ) -> Approval:
         status = "approved" if approved else "rejected"
         with Session(self.engine) as session, session.begin():
             session.execute(
                 approvals_table.update()
-                .where(approvals_table.c.approval_id == approval_id)
+                .where(approvals_table.c.approval_id == gate.approval_id)
                 .values(
                     status=status,
-                    decided_at=utc(now).isoformat(),
+                    decided_at=utc(at).isoformat(),
                     decided_by=decided_by,
                     note=note,
                 )
             )
             self.audit.append(
-                actor=f"person:{decided_by}",
+                actor=actor,
                 action="approve" if approved else "reject",
-                at=now,
+                at=at,
                 run_id=gate.run_id,
-                approval_id=approval_id,
+                approval_id=gate.approval_id,
                 rule=", ".join(gate.rules),
                 evidence={"note": note, "tool": gate.tool, "agent": gate.agent},
-                key=f"decision:{approval_id}",
+                key=f"decision:{gate.approval_id}",
                 session=session,
             )
-        decided = self.get(approval_id)
+        decided = self.get(gate.approval_id)
         assert decided is not None
         return decided
 

@@ -158,6 +158,10 @@ class Approvals(BaseModel):
     """The first send to a segment never sent to before."""
     price_claims: bool = True
     health_claims: bool = True
+    rehearsal: Literal["wait", "approve", "reject"] = "wait"
+    """How a simulated run's gates are answered: ``wait`` for a person like a live run, or
+    ``approve`` / ``reject`` each at once by code, recorded and audited as the rehearsal's
+    answer. A run on the wall clock always waits for a person, whatever this says."""
 
 
 class Spend(BaseModel):

@@ -5,8 +5,10 @@ before any outbox row exists. In order: Cedar decides whether this agent may cal
 for this objective's metric; then the action's own facts are checked against the policy
 (audience, spend, blocked words and claims in the copy); then the approval gates (audience
 or spend over a threshold, price or health claims, the first send to a segment). A gate
-opens a row in ``governance_approvals`` for ``overture approvals`` to list. Every review is
-audited.
+opens a row in ``governance_approvals`` for ``overture approvals`` to list, with its deadline
+on the run's clock and, for people, in wall time (``answer_by``). In a run on simulated time, a
+policy whose ``[approvals] rehearsal`` is ``approve`` or ``reject`` answers the gate at once by
+code instead, recorded and audited as the rehearsal's answer. Every review is audited.
 
 What the reviewer reads in an action's input (any tool): ``audience`` (a count) or
 ``recipients`` (a list), ``segment``, ``spend_usd``, and the copy under ``subject``,
@@ -30,9 +32,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from overture.agents.base import Environment
-from overture.agents.review import Review, ReviewVerdict
-from overture.clock import Clock, WallClock
-from overture.governance.approvals import ApprovalBook
+from overture.agents.review import ApprovalAnswer, Review, ReviewVerdict
+from overture.clock import Clock, VirtualClock, WallClock
+from overture.governance.approvals import Approval, ApprovalBook
 from overture.governance.audit import AuditLog
 from overture.governance.authorization import Authorizer
 from overture.governance.guard import find_terms
@@ -199,7 +201,7 @@ class PolicyReviewer:
         deadline = requested + timedelta(hours=policy.approvals.wait_hours)
         reason = "; ".join(reason for reason, _ in gates)
         rules = tuple(rule for _, rule in gates)
-        self.approvals.open(
+        gate = self.approvals.open(
             approval_id=approval_id,
             run_id=run_id,
             step=step,
@@ -223,6 +225,22 @@ class PolicyReviewer:
             rule=", ".join(rules),
             approval_id=approval_id,
             deadline=deadline,
+            answer_by=gate.answer_by,
+            answer=self._rehearsal_answer(gate),
+        )
+
+    def _rehearsal_answer(self, gate: Approval) -> ApprovalAnswer | None:
+        """The answer a rehearsal's policy gives at once, or None: a person answers. Only a
+        run on simulated time rehearses; a live run always waits for a person."""
+        mode = self.policy.approvals.rehearsal
+        if mode == "wait" or not isinstance(self.clock, VirtualClock):
+            return None
+        note = f'(approvals.rehearsal = "{mode}"; a simulated run, nobody was asked)'
+        decided = self.approvals.rehearse(
+            gate.approval_id, approved=mode == "approve", note=note, at=self.clock.now()
+        )
+        return ApprovalAnswer(
+            approved=decided.status == "approved", note=decided.note, decided_by=decided.decided_by
         )
 
     def _gates(self, facts: ActionFacts) -> list[tuple[str, str]]:

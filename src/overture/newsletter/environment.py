@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ from overture.channels import Channel
 from overture.data import CustomerStore, import_file
 from overture.data.identity import resolve_identities
 from overture.exceptions import ConfigError
-from overture.governance import StoreFacts, guard_environment_channel
+from overture.governance import StoreFacts, guard_environment_channel, store_personal_values
+from overture.governance.policy import POLICY_FILE, POLICY_SETTING
 from overture.runs import RunStore
 from overture.sim import Simulation, load_scenario, write_history
 from overture.specialists.compliance import replay_send
@@ -111,8 +113,11 @@ def sim_environment(workspace: Path, seed: int, settings: Mapping[str, str]) -> 
     context.ensure_tables()
     _replay_sends(workspace, run_id, world.simulation.channel, context)
     # Every send goes through governance's guard, as it would to a real email service; a
-    # simulated run obeys the simulated sender's policy unless one is named.
-    named = {"governance.policy": str(SIM_POLICY), **settings}
+    # simulated run obeys the policy named in its settings, else the workspace's own (a
+    # rehearsal of the rules the live runs obey), else the simulated sender's.
+    named = dict(settings)
+    if POLICY_SETTING not in named and not (workspace / POLICY_FILE).is_file():
+        named[POLICY_SETTING] = str(SIM_POLICY)
     channel = guard_environment_channel(
         world.simulation.channel,
         StoreFacts(world.store, source=SIM_SOURCE),
@@ -127,6 +132,7 @@ def sim_environment(workspace: Path, seed: int, settings: Mapping[str, str]) -> 
         channel=channel,
         settings=named,
         resources={"newsletter": context, "simulation": world.simulation},
+        known_values=partial(store_personal_values, world.store),
     )
 
 
