@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 from rich.panel import Panel
 from rich.table import Table
 
@@ -18,13 +18,15 @@ from overture.cli.app import app, console
 from overture.cli.exit_codes import ExitCode
 from overture.cli.timeline import describe_event
 from overture.conductor import RunConfig, Runner
+from overture.conductor.assemble import registry_for
 from overture.conductor.replay import replay as replay_run
 from overture.exceptions import UsageError
+from overture.governance import Masker, check_model, policy_for_workspace
 from overture.ids import RunId
-from overture.models import resolve_model_name
-from overture.objective import Budgets, Objective, parse_objective
+from overture.models import OFFLINE_MODEL_NAME, RunModel, resolve_model, resolve_model_name
+from overture.objective import AskReading, Budgets, Objective, ObjectiveReading, parse_or_ask
 from overture.records import Outcome, OutcomeKind
-from overture.workspace import resolve_workspace
+from overture.workspace import Workspace, resolve_workspace
 
 __all__ = ["resume", "run", "runs", "show"]
 
@@ -84,6 +86,25 @@ def _show_objective(objective: Objective) -> None:
             expand=False,
         )
     )
+
+
+def _model_reader(
+    model_name: str, plugins: tuple[str, ...], workspace: Workspace, settings: dict[str, str]
+) -> AskReading | None:
+    """Reads a sentence the grammar cannot with the run's model; None when it is offline."""
+    if model_name == OFFLINE_MODEL_NAME:
+        return None
+
+    def ask(prompt: JsonValue, instructions: str) -> ObjectiveReading:
+        # The same gate as the run's: a model the policy does not allow is not asked anything.
+        check_model(policy_for_workspace(workspace.root, settings), model_name)
+        built = resolve_model(model_name, registry_for(plugins).models)
+        reading, _ = RunModel(built, model_name, masks=Masker).ask(
+            ObjectiveReading, prompt, instructions=instructions
+        )
+        return reading
+
+    return ask
 
 
 def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> Outcome:
@@ -155,10 +176,21 @@ def run(
 ) -> int:
     """Pursue an objective until it is reached, shown unreachable, or a budget ends the run."""
 
-    goal = _with_budgets(
-        parse_objective(objective, today=date.today()), _pairs(budget or [], "--budget")
+    model_name = resolve_model_name(model)
+    ws = resolve_workspace(workspace)
+    settings = _pairs(setting or [], "--set")
+    read, by_model = parse_or_ask(
+        objective,
+        today=date.today(),
+        ask=_model_reader(model_name, tuple(plugin or ()), ws, settings),
     )
+    goal = _with_budgets(read, _pairs(budget or [], "--budget"))
     _show_objective(goal)
+    if by_model:
+        console.print(
+            f"[yellow]Read by the model {model_name}[/yellow]: the offline grammar could not "
+            "read this sentence. Check the objective above before starting."
+        )
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -167,17 +199,16 @@ def run(
         if not typer.confirm("Start this run?", default=True):
             console.print("Nothing was done.")
             return ExitCode.DECLINED
-    ws = resolve_workspace(workspace)
     config = RunConfig(
         objective=goal,
-        model=resolve_model_name(model),
+        model=model_name,
         environment=env,
         measure=measure or "",
         agents=tuple(agent or ()),
         plugins=tuple(plugin or ()),
         seed=seed,
         workspace=str(ws.root),
-        settings=_pairs(setting or [], "--set"),
+        settings=settings,
     )
     with Runner(ws, durable=durable) as runner:
         if not durable:
