@@ -12,7 +12,8 @@ from overture.conductor.loop import Conductor
 from overture.conductor.steps import Steps
 from overture.governance import check_model, masks_with, policy_for_workspace
 from overture.ids import RunId
-from overture.models import MODEL_RESOURCE, Decider, RunModel, resolve_model
+from overture.models import MODEL_RESOURCE, Decider, RunModel, recorded, resolve_model
+from overture.models.providers import chain_names
 from overture.observe import trace_run
 from overture.runs import RunStore
 
@@ -34,16 +35,17 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
         Path(config.workspace), config.seed, settings
     )
     # Governance decides which models may decide at all, before any is built.
-    check_model(
-        policy_for_workspace(Path(config.workspace), dict(environment.settings)), config.model
-    )
+    policy = policy_for_workspace(Path(config.workspace), dict(environment.settings))
+    for name in chain_names(config.model):  # every model of a fallback chain must be allowed
+        check_model(policy, name)
     names = config.agents or tuple(registry.agents)
     reviewers = registry.reviewers if config.reviewers is None else config.reviewers
     # Personal data is masked in everything a model is shown (the store's known values, and
     # patterns: emails, phones, addresses, names after a salutation), and restored in its answer.
     masks = masks_with(environment.known_values)
     model = resolve_model(config.model, registry.models)
-    decider = Decider(model, config.model, masks=masks)
+    # A provider's exchanges are recorded for the run's log, so replay needs no provider.
+    decider = Decider(recorded(model, config.model), config.model, masks=masks)
     # Agents that write with the run's model (the copywriter) reach it as a resource.
     run_model = RunModel(model, config.model, masks=masks)
     environment = replace(

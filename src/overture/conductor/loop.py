@@ -44,9 +44,12 @@ from overture.models import (
     Decider,
     DecisionError,
     DecisionInput,
+    Exchange,
     NextStep,
     Plan,
     Question,
+    limit_tokens,
+    take_exchanges,
 )
 from overture.models.offline import next_step as offline_next_step
 from overture.models.offline import plan as offline_plan
@@ -157,7 +160,9 @@ class Conductor:
         self._plan("initial plan")
         while True:
             view = self._view(Question.NEXT)
-            decision, usage, wall = self.steps.step("decide", partial(self._ask_next, view))
+            decision, usage, wall, exchanges = self.steps.step(
+                "decide", partial(self._ask_next, view)
+            )
             s.spent = replace(s.spent.add_usage(usage), wall_seconds=wall - started)
             try:
                 check_budgets(self.objective.budgets, s.spent)
@@ -181,6 +186,7 @@ class Conductor:
                     model=self.decider.model_name,
                     decider_input=view.model_dump(mode="json"),
                     usage=usage,
+                    exchanges=exchanges,
                 )
             )
             result = self._dispatch(decision)
@@ -422,7 +428,7 @@ class Conductor:
     def _plan(self, reason: str) -> None:
         s = self._s
         view = self._view(Question.PLAN, replan_reason=reason)
-        plan, usage = self.steps.step("plan", partial(self._ask_plan, view))
+        plan, usage, exchanges = self.steps.step("plan", partial(self._ask_plan, view))
         plan, dropped = self._known_steps(plan)
         s.spent = s.spent.add_usage(usage)
         s.ledger = s.ledger.model_copy(
@@ -435,6 +441,7 @@ class Conductor:
                 model=self.decider.model_name,
                 decider_input=view.model_dump(mode="json"),
                 usage=usage,
+                exchanges=exchanges,
             )
         )
         self._commit("plan")
@@ -476,7 +483,8 @@ class Conductor:
             }
         )
 
-    def _ask_next(self, view: DecisionInput) -> tuple[NextStep, Usage, float]:
+    def _ask_next(self, view: DecisionInput) -> tuple[NextStep, Usage, float, tuple[Exchange, ...]]:
+        self._limit_tokens()
         try:
             decision, usage = self.decider.next_step(view)
         except DecisionError as error:
@@ -486,16 +494,24 @@ class Conductor:
             decision = fallback.model_copy(
                 update={"reason": f"{error}; offline policy: {fallback.reason}"}
             )
-            usage = Usage(cost_usd=None)
-        return decision, usage, time.time()
+            usage = error.usage
+        # A provider's exchanges are part of the step's result, so a recovered run logs them too.
+        return decision, usage, time.time(), take_exchanges(self.decider.model)
 
-    def _ask_plan(self, view: DecisionInput) -> tuple[Plan, Usage]:
+    def _ask_plan(self, view: DecisionInput) -> tuple[Plan, Usage, tuple[Exchange, ...]]:
+        self._limit_tokens()
         try:
-            return self.decider.plan(view)
+            plan, usage = self.decider.plan(view)
         except DecisionError as error:
             fallback = offline_plan(view)
             questions = (*fallback.open_questions, f"{error}; the offline policy planned instead")
-            return fallback.model_copy(update={"open_questions": questions}), error.usage
+            plan, usage = fallback.model_copy(update={"open_questions": questions}), error.usage
+        return plan, usage, take_exchanges(self.decider.model)
+
+    def _limit_tokens(self) -> None:
+        """No model request may ask for more output tokens than the token budget has left."""
+        left = self.objective.budgets.max_tokens - self._s.spent.usage.total_tokens
+        limit_tokens(self.decider.model, left)
 
     def _view(self, question: Question, replan_reason: str = "") -> DecisionInput:
         s = self._s

@@ -14,11 +14,11 @@ from typing import TypeVar
 from pydantic import BaseModel
 from pydantic_ai.models import Model
 
-from overture.exceptions import UsageError
 from overture.models._loop import run_coroutine
 from overture.models.asking import DATA_NOTICE, DecisionError, PromptMask, ask_typed
 from overture.models.decisions import DecisionInput, NextStep, Plan
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
+from overture.models.providers import build_model
 from overture.records import Usage
 
 __all__ = [
@@ -47,23 +47,15 @@ def resolve_model_name(explicit: str | None) -> str:
 
 
 def resolve_model(name: str, providers: Mapping[str, Callable[[str], Model]]) -> Model:
-    """Build the model named ``offline`` or ``provider:name``."""
+    """Build the model named ``offline``, ``provider:name`` or a fallback chain ``a:x,b:y``.
+
+    A provider's model comes retried on rate limits and outages, and behind a
+    :class:`~overture.models.providers.ProviderModel` (output tokens capped by the run's budget,
+    failures reported as :class:`DecisionError`).
+    """
     if name == OFFLINE_MODEL_NAME:
         return offline_model()
-    provider, sep, model_name = name.partition(":")
-    if not sep or not model_name:
-        raise UsageError(
-            f"model '{name}' is not of the form provider:name",
-            "use --model offline, or e.g. --model openai:gpt-4o",
-        )
-    factory = providers.get(provider)
-    if factory is None:
-        known = ", ".join(sorted(providers)) or "none installed"
-        raise UsageError(
-            f"no model provider '{provider}'",
-            f"known providers: {known}; or use --model offline",
-        )
-    return factory(model_name)
+    return build_model(name, providers)
 
 
 @dataclass

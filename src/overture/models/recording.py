@@ -17,12 +17,24 @@ from pydantic_ai.models.wrapper import WrapperModel
 from pydantic_ai.settings import ModelSettings
 
 from overture.exceptions import ReplayDivergence
+from overture.models.asking import DecisionError
+from overture.models.offline import OFFLINE_MODEL_NAME
+from overture.records import Usage
 
-__all__ = ["Exchange", "RecordingModel", "ReplayModel", "dump_messages", "load_response"]
+__all__ = [
+    "Exchange",
+    "RecordingModel",
+    "ReplayModel",
+    "dump_messages",
+    "load_response",
+    "recorded",
+    "take_exchanges",
+]
 
 # Timestamps say when a message was built, not what was asked: leaving them out makes a request
 # recorded in a run and the same request re-built on replay compare equal.
 _VOLATILE = frozenset({"timestamp"})
+_FAILED = "failed"
 
 
 class Exchange(BaseModel):
@@ -34,7 +46,7 @@ class Exchange(BaseModel):
     request: JsonValue
     """The messages sent, oldest first, without their timestamps."""
     response: JsonValue
-    """The model's response."""
+    """The model's response, or ``{"failed": reason}`` when the request failed."""
 
 
 def _without_volatile(value: JsonValue) -> JsonValue:
@@ -75,7 +87,16 @@ class RecordingModel(WrapperModel):
     ) -> ModelResponse:
         # Serialized before the call: the caller may append to ``messages`` afterwards.
         sent = dump_messages(messages)
-        response = await self.wrapped.request(messages, model_settings, model_request_parameters)
+        try:
+            response = await self.wrapped.request(
+                messages, model_settings, model_request_parameters
+            )
+        except Exception as error:
+            # A failure is part of what happened: replay must fail (and fall back) the same way.
+            self.exchanges.append(
+                Exchange(model=self.name, request=sent, response={_FAILED: str(error)})
+            )
+            raise
         self.exchanges.append(
             Exchange(
                 model=self.name,
@@ -139,4 +160,17 @@ class ReplayModel(Model):
             raise ReplayDivergence(
                 f"request {self.used} to model '{self._name}' differs from the recorded one"
             )
+        if isinstance(exchange.response, dict) and _FAILED in exchange.response:
+            raise DecisionError(str(exchange.response[_FAILED]), Usage(cost_usd=None))
         return load_response(exchange.response)
+
+
+def take_exchanges(model: Model) -> tuple[Exchange, ...]:
+    """The exchanges ``model`` recorded since last asked (none when it does not record)."""
+    return model.take() if isinstance(model, RecordingModel) else ()
+
+
+def recorded(model: Model, name: str) -> Model:
+    """``model`` recording its exchanges, unless it is the offline model: that one is
+    deterministic and simply asked again on replay, so recording it would only cost time."""
+    return model if name == OFFLINE_MODEL_NAME else RecordingModel(model, name)

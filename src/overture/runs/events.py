@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
+from overture.models.recording import Exchange
 from overture.objective import Objective
 from overture.records import Evidence, Fact, Measurement, Outcome, ProgressLedger, TaskLedger, Usage
 
@@ -52,6 +53,9 @@ class PlanMade(BaseModel):
     model: str
     decider_input: dict[str, JsonValue]
     usage: Usage
+    exchanges: tuple[Exchange, ...] = ()
+    """What a provider's model was asked and answered for this plan (none for ``offline``,
+    whose answers are re-derived on replay)."""
 
 
 class Decided(BaseModel):
@@ -63,6 +67,8 @@ class Decided(BaseModel):
     model: str
     decider_input: dict[str, JsonValue]
     usage: Usage
+    exchanges: tuple[Exchange, ...] = ()
+    """What a provider's model was asked and answered for this turn (none for ``offline``)."""
 
 
 class BriefIssued(BaseModel):
