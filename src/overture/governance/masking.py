@@ -264,7 +264,9 @@ class Masker:
     def _indexed(self, text: str, index: KnownValues) -> str:
         pieces: list[str] = []
         last = 0
-        for start, end, kind in index.spans(text):
+        for found, end, kind in index.spans(text):
+            # A phone's leading "+" belongs to the number.
+            start = found - 1 if kind == "PHONE" and text[found - 1 : found] == "+" else found
             pieces += [text[last:start], self.placeholder(kind, text[start:end])]
             last = end
         return "".join(pieces) + text[last:] if pieces else text
