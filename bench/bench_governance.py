@@ -5,7 +5,10 @@ Each is timed beside a baseline in the same run:
   handed straight to the channel;
 - a Cedar access decision against a hand-written match of the same rules;
 - appending to the hash-chained audit log against inserting the same rows unchained, and
-  verifying the whole chain.
+  verifying the whole chain;
+- masking one decision's input (the strings a decider shows a model) with an index of a
+  50,000-contact store's personal values against the pattern rules alone, and against a
+  regular expression per known value (on 100 contacts only: it grows with the store).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from overture.governance import (
     Authorizer,
     GuardedChannel,
     InMemoryFacts,
+    KnownValues,
+    Masker,
     Policy,
     default_policy,
     governance_engine,
@@ -43,6 +48,9 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 RECIPIENTS = 20_000
 DECISIONS = 20_000
 AUDIT_ENTRIES = 2_000
+CONTACTS = 50_000
+REGEX_CONTACTS = 100
+MASKED_DECISIONS = 200
 
 
 class _Sink:
@@ -187,11 +195,136 @@ def _audit_benchmark() -> dict[str, object]:
     }
 
 
+_SYLLABLES = (
+    "ba", "be", "bo", "da", "de", "di", "fa", "fe", "ga", "go", "ka", "ke", "ki", "la", "le",
+    "lo", "ma", "me", "mi", "na", "ne", "no", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se",
+    "so", "ta", "te", "ti", "to", "va", "ve", "vi", "za", "ze", "lin", "mar", "son", "ber",
+    "ton", "ley", "vel", "dor", "gan",
+)  # fmt: skip
+
+
+def _name(rng: np.random.Generator, parts: int) -> str:
+    return "".join(_SYLLABLES[int(i)] for i in rng.integers(0, len(_SYLLABLES), parts)).title()
+
+
+def _store_values(rng: np.random.Generator, contacts: int) -> dict[str, list[str]]:
+    """Personal values of ``contacts`` made-up contacts, as the store would give them."""
+    firsts = [_name(rng, 2) for _ in range(2_000)]
+    return {
+        "first_name": [firsts[int(i)] for i in rng.integers(0, len(firsts), contacts)],
+        "last_name": [_name(rng, 3) for _ in range(contacts)],
+        "phone": [
+            f"({a}) {b}-{c:04d}"
+            for a, b, c in zip(
+                rng.integers(200, 999, contacts),
+                rng.integers(200, 999, contacts),
+                rng.integers(0, 9_999, contacts),
+                strict=True,
+            )
+        ],
+        "address_1": [f"{int(n)} {_name(rng, 2)} Street" for n in rng.integers(1, 999, contacts)],
+    }
+
+
+def _decision_strings(known: dict[str, list[str]]) -> list[str]:
+    """About what a decider shows a model in a turn of a newsletter run: ~240 strings, ~7 KB,
+    three of them with a contact's name in them."""
+    purposes = [
+        "Measure the newsletter's baseline human-open rate, its send pattern and when people open",
+        "Find behavioural segments of the audience worth treating differently",
+        "Write subject-line variants in English and French from explicit features",
+        "Design this cycle's subject-line test: arms, holdout, power and allocation",
+        "Choose each contact's send hour from when they open as people",
+        "Check every planned send against consent and suppressions, veto what the rules forbid",
+        "Report what the cycle's send did on human opens, arm by arm, against the holdout",
+    ]
+    strings = [
+        "next",
+        "Increase the open rate (human opens) of 'newsletter' on email by 20% relative to its "
+        "baseline (baseline: last 56 days).",
+    ]
+    for i, purpose in enumerate(purposes):
+        strings += [f"agent{i}", purpose, "baseline", "segments", "copy.candidates"]
+    for i in range(60):
+        strings += [
+            f"Northwind: this week's selection, part {i}",
+            f"Dernière chance : notre sélection {i}",
+            f"step {i} (copywriter): generate_subjects",
+        ]
+    for i in range(12):
+        strings += [
+            f"agent{i % 7}",
+            f"agent{i % 7} acts once in every cycle and has not yet in cycle {i}",
+            "long inactive, low open rate, rarely engaged",
+        ]
+    first, last = known["first_name"][7], known["last_name"][7]
+    strings += [
+        f"{last} asked to be called back about the March offer",
+        f"Form answer from {first} {last}: please send fewer emails",
+        f"Complaint forwarded by {known['last_name'][11]}; will review in May",
+    ]
+    return strings
+
+
+def _masking_benchmark() -> dict[str, object]:
+    rng = np.random.default_rng(11)
+    known = _store_values(rng, CONTACTS)
+    strings = _decision_strings(known)
+    started = time.perf_counter()
+    index = KnownValues.build(known)
+    build_s = time.perf_counter() - started
+
+    def decisions(make: Callable[[], Masker]) -> None:
+        for _ in range(MASKED_DECISIONS):
+            masker = make()  # a fresh masker per decision, as the decider makes one per exchange
+            for text in strings:
+                masker.mask(text)
+
+    def scans() -> None:
+        for _ in range(MASKED_DECISIONS):
+            for text in strings:
+                index.spans(text)
+
+    # Alternated, so that a busy machine weighs on both alike.
+    with_index: list[float] = []
+    patterns: list[float] = []
+    for _ in range(3):
+        with_index.append(_median(lambda: decisions(lambda: Masker(index=index)), repeats=1))
+        patterns.append(_median(lambda: decisions(Masker), repeats=1))
+    with_index_s, patterns_s = statistics.median(with_index), statistics.median(patterns)
+    scan_s = _median(scans)
+    masked = [Masker(index=index).mask(text) for text in strings]
+    leaked = [text for text in masked if known["last_name"][7] in text]
+    small = {field: values[:REGEX_CONTACTS] for field, values in known.items()}
+    started = time.perf_counter()
+    per_value = Masker()
+    for text in strings:
+        per_value.mask(text, small)
+    regex_s = time.perf_counter() - started
+    return {
+        "contacts": CONTACTS,
+        "index_entries": len(index),
+        "index_build_s": round(build_s, 3),
+        "decision_strings": len(strings),
+        "decision_chars": sum(len(text) for text in strings),
+        "with_index_ms_per_decision": round(with_index_s / MASKED_DECISIONS * 1000, 3),
+        "patterns_only_ms_per_decision": round(patterns_s / MASKED_DECISIONS * 1000, 3),
+        "index_overhead_ms_per_decision": round(
+            (with_index_s - patterns_s) / MASKED_DECISIONS * 1000, 3
+        ),
+        "index_scan_alone_ms_per_decision": round(scan_s / MASKED_DECISIONS * 1000, 3),
+        "regex_per_value_contacts": REGEX_CONTACTS,
+        "regex_per_value_ms_per_decision": round(regex_s * 1000, 1),
+        "names_left_unmasked": len(leaked),
+    }
+
+
 def run() -> dict[str, object]:
     return {
         "guard_20k": _guard_benchmark(),
         "cedar_access": _cedar_benchmark(),
         "audit_chain": _audit_benchmark(),
+        "masking_50k": _masking_benchmark(),
     }
 
 
