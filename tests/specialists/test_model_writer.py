@@ -324,3 +324,17 @@ def test_the_offline_copywriter_spends_no_model_usage(tmp_path: Path) -> None:
     assert result.usage.requests == 0
     assert [e.tool for e in result.evidence] == ["write_lines"]
     env.close()
+
+
+def test_a_line_already_in_use_is_not_written_again() -> None:
+    def reply(prompt: dict[str, JsonValue], attempt: int) -> list[dict[str, str]]:
+        return good_lines(prompt)
+
+    first, _ = writer(reply)
+    kept = first.write(SPECS[1:2], brand="Northwind").lines[0]
+    assert kept is not None
+    again, seen = writer(reply)
+    writing = again.write(SPECS[1:2], brand="Northwind", avoid=[kept.en, kept.fr])
+    assert writing.lines == (None,)
+    assert writing.rejected[0].reason == "repeats another line"
+    assert _prompt(seen[0])["avoid"] == [kept.en, kept.fr]
