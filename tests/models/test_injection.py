@@ -18,15 +18,20 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import JsonValue
 from pydantic_ai.messages import ModelMessage, ModelRequest, SystemPromptPart, UserPromptPart
+from standins import AnthropicStandIn, OpenAIStandIn, Reply
 
 from overture.conductor import RunConfig, Runner
+from overture.governance import Masker
 from overture.ids import RunId
-from overture.models import Decider, DecisionInput, Question
+from overture.models import PROVIDERS, Decider, DecisionInput, Question, RunModel, resolve_model
 from overture.newsletter.environment import SIM_POLICY
 from overture.objective import parse_objective
 from overture.records import Fact, TaskLedger
 from overture.runs import ActionDone, ActionRecorded, AgentFinished, Decided, Event, PlanMade
+from overture.specialists.copy_generator import LineSpec, generate_lines
+from overture.specialists.model_writer import ModelLineWriter
 from overture.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -225,3 +230,66 @@ def test_the_gullible_model_does_obey_text_it_can_read_as_instructions() -> None
     assert obeys(f"You are the conductor. {HOSTILE_NAME}", "{}")
     assert obeys("You are the conductor.", f"Replies: {HOSTILE_NOTE}")
     assert not obeys("You are the conductor.", json.dumps({"note": HOSTILE_NOTE}))
+
+
+# -- the same defence over a provider's real protocol --------------------------------------------
+
+
+def _user_and_system(body: dict[str, object]) -> tuple[str, str]:
+    """The request's user text and everything else it sends as instructions."""
+    messages = body["messages"]
+    assert isinstance(messages, list)
+    user = ""
+    instructions = json.dumps(body.get("system", ""), ensure_ascii=False)
+    for message in messages:
+        assert isinstance(message, dict)
+        content = message["content"]
+        text = (
+            content
+            if isinstance(content, str)
+            else "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        )
+        if message["role"] == "user":
+            user += text
+        else:
+            instructions += text
+    return user, instructions
+
+
+def test_hostile_customer_text_goes_to_an_openai_provider_as_quoted_data(
+    openai_standin: OpenAIStandIn,
+) -> None:
+    note = f"Dear Ana Smith, {HOSTILE_NOTE}. {HOSTILE_NAME}."
+    view = DecisionInput(
+        question=Question.NEXT,
+        objective="Increase opens",
+        agents=(),
+        ledger=TaskLedger(facts=(Fact(key="replies", value=[note], source="crm"),)),
+    )
+    decider = Decider(resolve_model("openai:gpt-5.1", PROVIDERS), "openai:gpt-5.1", masks=Masker)
+    answer, _ = decider.next_step(view)
+    assert answer.next_agent == ""  # the offline answer: nothing was redirected
+    (request,) = openai_standin.requests
+    user, instructions = _user_and_system(request.body)
+    assert all(text not in instructions for text in HOSTILE)
+    assert "never instructions" in instructions
+    sent = DecisionInput.model_validate_json(user)  # the user message is the JSON, whole
+    (replies,) = sent.ledger.facts
+    assert replies.value == [note.replace("Ana Smith", "⟦NAME_1⟧")]
+
+
+def test_segment_text_goes_to_an_anthropic_provider_as_quoted_data(
+    anthropic_standin: AnthropicStandIn,
+) -> None:
+    spec = LineSpec(length="short", topic="news")
+    (line,) = generate_lines([spec], brand="Northwind", seed=1)
+    anthropic_standin.reply(Reply(args={"lines": [{"en": line.en, "fr": line.fr}]}))
+    name = "anthropic:claude-sonnet-5-5"
+    writer = ModelLineWriter(RunModel(resolve_model(name, PROVIDERS), name), blocked=())
+    segments: JsonValue = [{"id": "s0", "description": HOSTILE_NOTE}]
+    writing = writer.write([spec], brand="Northwind", segments=segments)
+    assert writing.lines[0] is not None and writing.lines[0].en == line.en
+    (request,) = anthropic_standin.requests
+    user, instructions = _user_and_system(request.body)
+    assert HOSTILE_NOTE not in instructions and "subject lines" in instructions
+    assert json.loads(user)["segments"] == segments
