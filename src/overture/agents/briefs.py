@@ -1,11 +1,15 @@
-"""Briefs: the conductor hands an agent only the facts it declared it needs."""
+"""Briefs: the conductor hands an agent only the facts it declared it needs.
+
+For comparison with broadcast-style orchestration, a brief can instead carry every fact in the
+ledger plus the conductor's wider memory (``memory``); see :mod:`overture.conductor.context`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from overture.agents.base import AgentSpec, Brief
-from overture.records import TaskLedger
+from overture.records import Fact, TaskLedger
 
 __all__ = ["build_brief"]
 
@@ -20,10 +24,17 @@ def build_brief(
     ledger: TaskLedger,
     cycle: int,
     now: datetime,
+    memory: tuple[Fact, ...] | None = None,
 ) -> tuple[Brief, int]:
-    """The brief for ``spec`` and how many known facts were withheld from it."""
-    visible = spec.needs | spec.wants
-    facts = tuple(fact for fact in ledger.facts if fact.key in visible)
+    """The brief for ``spec`` and how many known facts were withheld from it.
+
+    With ``memory``, nothing is withheld: the brief carries every fact in the ledger, then
+    ``memory``."""
+    if memory is not None:
+        facts = (*ledger.facts, *memory)
+    else:
+        visible = spec.needs | spec.wants
+        facts = tuple(fact for fact in ledger.facts if fact.key in visible)
     brief = Brief(
         run_id=run_id,
         step=step,
@@ -33,4 +44,5 @@ def build_brief(
         cycle=cycle,
         now=now,
     )
-    return brief, len(ledger.facts) - len(facts)
+    withheld = 0 if memory is not None else len(ledger.facts) - len(facts)
+    return brief, withheld

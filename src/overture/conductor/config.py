@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from overture.conductor.context import ContextMode
 from overture.objective import Objective
 
 __all__ = ["RunConfig"]
@@ -34,3 +35,6 @@ class RunConfig(BaseModel):
     """The same agent with the same instruction this many times in a row is a loop."""
     flat_steps: int = Field(default=12, ge=2)
     """This many steps with no change in the objective's estimate is a stall."""
+    context: ContextMode = ContextMode.SCOPED
+    """What each agent's brief carries: ``scoped`` (only the facts its spec declares) or
+    ``full`` (the conductor's whole memory, to measure what scoping saves)."""
