@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from pydantic_ai.messages import ModelRequest, UserPromptPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, UserPromptPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from overture.exceptions import ReplayDivergence
-from overture.models import AgentCard, Decider, DecisionInput, Question, offline_model
+from overture.models import (
+    AgentCard,
+    Decider,
+    DecisionError,
+    DecisionInput,
+    Question,
+    offline_model,
+    recorded,
+    take_exchanges,
+)
 from overture.models.recording import (
     Exchange,
     RecordingModel,
@@ -14,6 +24,7 @@ from overture.models.recording import (
     dump_messages,
     load_response,
 )
+from overture.records import Usage
 
 CARDS = (
     AgentCard(name="writer", purpose="Write", needs=("segments",), provides=("copy",)),
@@ -70,3 +81,26 @@ def test_a_recorded_request_is_not_a_response() -> None:
     assert isinstance(request, list)
     with pytest.raises(ValueError, match="not a response"):
         load_response(request[0])
+
+
+def test_a_failed_request_is_recorded_and_fails_again_on_replay() -> None:
+    def broken(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        raise DecisionError("provider down", Usage())
+
+    recording = RecordingModel(FunctionModel(broken, model_name="flaky"), "acme:flaky")
+    with pytest.raises(DecisionError, match="provider down"):
+        Decider(recording, "acme:flaky").plan(view(Question.PLAN))
+    (failed,) = take_exchanges(recording)
+    assert failed.response == {"failed": "provider down"}
+    with pytest.raises(DecisionError, match="provider down"):
+        Decider(ReplayModel((failed,), "acme:flaky"), "acme:flaky").plan(view(Question.PLAN))
+
+
+def test_only_provider_models_are_recorded() -> None:
+    offline = offline_model()
+    assert recorded(offline, "offline") is offline
+    assert take_exchanges(offline) == ()
+    wrapped = recorded(offline, "acme:large")
+    assert isinstance(wrapped, RecordingModel) and wrapped.wrapped is offline
+    replay = ReplayModel((), "acme:large")
+    assert (replay.system, replay.model_name, replay.remaining) == ("replay", "acme:large", 0)
