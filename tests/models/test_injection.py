@@ -29,7 +29,15 @@ from overture.models import PROVIDERS, Decider, DecisionInput, Question, RunMode
 from overture.newsletter.environment import SIM_POLICY
 from overture.objective import parse_objective
 from overture.records import Fact, TaskLedger
-from overture.runs import ActionDone, ActionRecorded, AgentFinished, Decided, Event, PlanMade
+from overture.runs import (
+    ActionDone,
+    ActionRecorded,
+    AgentFinished,
+    Decided,
+    Event,
+    PlanMade,
+    RunEnded,
+)
 from overture.specialists.copy_generator import LineSpec, generate_lines
 from overture.specialists.model_writer import ModelLineWriter
 from overture.workspace import Workspace
@@ -195,6 +203,10 @@ def test_the_writer_never_sees_a_contacts_name(
         assert all(text not in _parts(messages)[1] for text in HOSTILE)
     copy = _finished(hostile, "copywriter")
     assert [e.tool for e in copy.evidence][:1] == ["write_lines_with_model"]
+    # The writer's tokens are the copywriter's usage in the log, which budgets and KPIs count.
+    assert copy.usage.requests == 1 and copy.usage.input_tokens > 0
+    ended = hostile[-1].payload
+    assert isinstance(ended, RunEnded) and ended.usage.requests > copy.usage.requests
     assert all(text not in json.dumps(copy.evidence[0].input) for text in HOSTILE)
 
 
