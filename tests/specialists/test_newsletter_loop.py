@@ -14,6 +14,8 @@ from overture.data import CustomerStore
 from overture.objective import parse_objective
 from overture.records import OutcomeKind
 from overture.runs import AgentFinished, Measured, RunEnded
+from overture.specialists.copy_generator import LineSpec, supported_specs
+from overture.specialists.copywriter import FEATURE_NAMES, spec_vector
 from overture.specialists.results import campaign_counts
 from overture.workspace import Workspace
 
@@ -174,3 +176,35 @@ def test_a_rebuilt_world_remembers_the_runs_sends(finished_run: tuple[Path, str,
         assert receipt.duplicate  # the rebuilt service had already taken this key
     finally:
         env.close()
+
+
+def test_the_copywriter_learns_feature_effects_and_writes_each_segments_best_line(
+    finished_run: tuple[Path, str, Runner],
+) -> None:
+    _, run_id, runner = finished_run
+    written = [
+        e.payload
+        for e in runner.store.events(run_id)
+        if isinstance(e.payload, AgentFinished) and e.payload.agent == "copywriter"
+    ]
+    first, second = written[0].output, written[1].output
+    assert isinstance(first, dict) and isinstance(second, dict)
+    assert first["feature_effects"] == {}  # nothing to learn from before the first send
+    effects = second["feature_effects"]
+    lines = second["lines"]
+    assert isinstance(effects, dict) and isinstance(lines, list) and len(lines) >= 3
+    scores: dict[str, dict[LineSpec, float]] = {}
+    for segment, by_feature in effects.items():
+        assert isinstance(by_feature, dict) and set(by_feature) == set(FEATURE_NAMES)
+        weights = [float(str(by_feature[name])) for name in FEATURE_NAMES]
+        scores[segment] = {
+            spec: sum(w * x for w, x in zip(weights, spec_vector(spec), strict=True))
+            for spec in supported_specs()
+        }
+    # The first line is the first segment's best spec by the effects the copywriter reported
+    # (rounded to 3 decimals there, hence the tolerance).
+    head = lines[0]
+    assert isinstance(head, dict) and isinstance(head["spec"], dict)
+    spec = LineSpec(**head["spec"])  # type: ignore[arg-type]
+    segment = next(iter(scores))
+    assert scores[segment][spec] >= max(scores[segment].values()) - 0.01

@@ -23,6 +23,7 @@ from overture.data.segments import (
     Cluster,
     Segment,
     cluster_profiles,
+    cluster_reading_times,
     define_segment,
     list_segments,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "StoreError",
     "click_rate",
     "cluster_profiles",
+    "cluster_reading_times",
     "compute_features",
     "define_segment",
     "explain_profile",

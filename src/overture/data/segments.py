@@ -3,7 +3,9 @@
 A named segment is a condition over the columns of ``profiles`` (alias ``p``) and
 ``profile_features`` (alias ``f``), for example ``f.human_open_rate >= 0.3``. Clusters group
 profiles by their standardized behaviour with k-means; each cluster gets a description
-saying how it differs from the whole base.
+saying how it differs from the whole base. Reading-time clusters group profiles by when they
+open as people (the circular mean of their human opens' local hours), with the profiles that
+opened too rarely to tell in a cluster of their own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "Cluster",
     "Segment",
     "cluster_profiles",
+    "cluster_reading_times",
     "define_segment",
     "describe_cluster",
     "list_segments",
@@ -197,6 +200,87 @@ def cluster_profiles(store: CustomerStore, k: int, rng: np.random.Generator) -> 
                 dict(zip(CLUSTER_FEATURES, (round(float(v), 3) for v in centre), strict=True)),
             )
         )
+    return clusters
+
+
+MIN_OPENS_FOR_READING_TIME = 3
+"""Human opens a profile needs before its reading time is trusted."""
+
+
+def cluster_reading_times(
+    store: CustomerStore,
+    k: int,
+    rng: np.random.Generator,
+    *,
+    min_opens: int = MIN_OPENS_FOR_READING_TIME,
+) -> list[Cluster]:
+    """Group profiles by when they read, store each profile's cluster, describe each.
+
+    Each profile's reading time is the circular mean local hour of its human opens (machine
+    opens never count); profiles with at least ``min_opens`` of them are clustered on the unit
+    circle of that hour with k-means into ``k`` clusters, numbered by hour from the early
+    morning. Cluster ``k`` holds everyone else: too few opens to say when they read.
+    """
+    if k < 2:
+        raise UsageError("clustering needs at least 2 clusters", "pass --clusters 2 or more")
+    result = store.execute(
+        """WITH zone AS (
+               SELECT profile_id,
+                   CASE WHEN time_zone IN (SELECT name FROM pg_timezone_names())
+                        THEN time_zone ELSE 'UTC' END AS tz
+               FROM profiles),
+           local AS (
+               SELECT i.profile_id, timezone(z.tz, o.occurred_at) AS local_at
+               FROM opens o
+               JOIN identities i ON i.source = o.source AND i.contact_id = o.contact_id
+               JOIN zone z ON z.profile_id = i.profile_id
+               WHERE NOT o.is_machine_open),
+           angles AS (
+               SELECT profile_id, count(*) AS n,
+                   avg(sin(2 * pi() * (hour(local_at) + minute(local_at) / 60) / 24)) AS s,
+                   avg(cos(2 * pi() * (hour(local_at) + minute(local_at) / 60) / 24)) AS c
+               FROM local GROUP BY profile_id)
+           SELECT p.profile_id, coalesce(a.n, 0) AS n, coalesce(a.s, 0) AS s,
+                  coalesce(a.c, 0) AS c
+           FROM profiles p LEFT JOIN angles a USING (profile_id) ORDER BY p.profile_id"""
+    ).fetchnumpy()
+    ids = result["profile_id"]
+    opens = np.asarray(result["n"], dtype=np.int64)
+    angle = np.arctan2(np.asarray(result["s"], np.float64), np.asarray(result["c"], np.float64))
+    known = opens >= min_opens
+    if int(known.sum()) < k:
+        raise UsageError(
+            f"only {int(known.sum())} profiles have {min_opens} human opens or more",
+            "cluster by behaviour instead, or import more history",
+        )
+    points = np.column_stack([np.cos(angle[known]), np.sin(angle[known])])
+    sample = points if len(points) <= _FIT_SAMPLE else points[rng.choice(len(points), _FIT_SAMPLE)]
+    model = KMeans(n_clusters=k, n_init="auto", random_state=int(rng.integers(2**31 - 1)))
+    model.fit(sample)
+    centres = np.mod(
+        np.arctan2(model.cluster_centers_[:, 1], model.cluster_centers_[:, 0]) * 24 / (2 * np.pi),
+        24.0,
+    )
+    # Number clusters by their hour counted from 4:00, so "0" is the earliest readers.
+    order = np.argsort(np.mod(centres - 4.0, 24.0), kind="stable")
+    rank = np.empty(k, dtype=np.int32)
+    rank[order] = np.arange(k, dtype=np.int32)
+    labels = np.full(len(ids), k, dtype=np.int32)
+    labels[known] = rank[np.asarray(model.predict(points), dtype=np.int64)]
+    _store_labels(store, ids, labels)
+    clusters: list[Cluster] = []
+    for index in range(k + 1):
+        members = labels == index
+        size = int(np.count_nonzero(members))
+        if index < k:
+            typical = float(centres[order[index]])
+            text = f"read around {int(typical):02d}:{int(typical % 1 * 60):02d} local time"
+            centre: dict[str, float] = {"reading_hour": round(typical, 2)}
+        else:
+            text = f"fewer than {min_opens} human opens: reading time unknown"
+            centre = {}
+        centre["human_opens"] = round(float(opens[members].mean()), 2) if size else 0.0
+        clusters.append(Cluster(index, size, text, centre))
     return clusters
 
 

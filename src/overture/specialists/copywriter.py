@@ -1,32 +1,70 @@
 """The copywriter: subject-line variants in the contact's language, built from explicit features.
 
-Offline it writes with the feature-based generator (:mod:`overture.specialists.copy_generator`):
-a first cycle explores lines covering every feature; later cycles keep the lines that are
-winning on human opens, try their one-feature neighbours, and keep exploring. Winners keep
-their exact text, so their results keep accumulating.
+Offline it writes with the feature-based generator (:mod:`overture.specialists.copy_generator`).
+The first cycle explores lines that cover every feature between them. From then on it learns what
+each feature is worth in each segment from every line tried so far (a Bayesian logistic model of
+human opens, :mod:`overture.stats.feature_model`), and writes each segment's best line by the
+posterior mean plus one line per segment from a Thompson draw of the effects: exploration aimed
+where the model is unsure, not at random. A spec written before keeps its exact text, so its
+results keep accumulating.
+
+When the run has a model other than ``offline``, that model writes the fresh lines instead
+(:mod:`overture.specialists.model_writer`), within the policy's ``[copy] blocked`` words and the
+run's setting ``brand_voice``; a line it cannot get right after one retry is written offline,
+and both calls are in the result's evidence, the model's usage in the result's. The setting
+``copy.writer`` chooses explicitly: ``offline`` keeps the generator whatever the model (the
+model then only conducts), ``model`` requires one.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, JsonValue
 
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
-from overture.records import Fact
+from overture.exceptions import ConfigError
+from overture.governance import policy_for_workspace
+from overture.models import MODEL_RESOURCE, RunModel
+from overture.records import Fact, Usage
+from overture.specialists._facts import as_dicts, as_results
 from overture.specialists.base import Specialist
 from overture.specialists.copy_generator import (
+    TOPICS,
     LineSpec,
+    SubjectLine,
     explore_specs,
     generate_lines,
-    neighbours,
+    supported_specs,
 )
+from overture.specialists.model_writer import LineRejection, ModelLineWriter
+from overture.stats import FeatureCounts, FeatureModel, fit_feature_model
 
-__all__ = ["Candidate", "Copywriter", "WriteRequest", "arm_id"]
+__all__ = [
+    "BRAND_VOICE_SETTING",
+    "FEATURE_NAMES",
+    "WRITER_SETTING",
+    "Candidate",
+    "Copywriter",
+    "ModelWriteRequest",
+    "ModelWritten",
+    "WriteRequest",
+    "arm_id",
+    "model_writer_for",
+    "spec_vector",
+]
 
 LINES_PER_CYCLE = 6
-KEEP = 2
+FEATURE_NAMES = ("personalized", "short", "long", "question", "number", "urgency", "emoji", *TOPICS)
+"""The features the model learns an effect for (medium length and no topic are the reference)."""
+WRITER_SETTING = "copy.writer"
+"""Run setting: ``model`` or ``offline``; unset means the model when the run has one."""
+BRAND_VOICE_SETTING = "brand_voice"
+"""Run setting: the brand voice the model writes in, e.g. ``warm, plain, no hype``."""
 
 
 class Candidate(BaseModel):
@@ -47,6 +85,24 @@ class Written(BaseModel):
     lines: list[Candidate]
 
 
+class ModelWriteRequest(BaseModel):
+    specs: list[dict[str, JsonValue]]
+    brand: str
+    segments: JsonValue = None
+    avoid: list[str] = []
+    """Lines already in use (the kept winners): never written again."""
+
+
+class ModelWritten(BaseModel):
+    model: str
+    lines: list[Candidate | None]
+    """One per spec; None where the model's line was refused and the offline generator writes."""
+    rejected: list[LineRejection]
+    usage: Usage
+    prompt: JsonValue
+    """What the model was shown (before masking)."""
+
+
 def arm_id(en: str) -> str:
     """An arm is its line: the same text keeps the same id from cycle to cycle."""
     return "L" + hashlib.sha256(en.encode()).hexdigest()[:8]
@@ -54,6 +110,43 @@ def arm_id(en: str) -> str:
 
 def _spec(raw: dict[str, JsonValue]) -> LineSpec:
     return LineSpec(**raw)  # type: ignore[arg-type]
+
+
+def _candidate(line: SubjectLine) -> Candidate:
+    return Candidate(
+        id=arm_id(line.en),
+        en=line.en,
+        fr=line.fr,
+        spec=asdict(line.spec),
+        rationale=line.rationale,
+    )
+
+
+def model_writer_for(env: Environment) -> ModelLineWriter | None:
+    """The model writer this run's copywriter uses, or None for the offline generator."""
+    found = env.resources.get(MODEL_RESOURCE)
+    model = found if isinstance(found, RunModel) and not found.offline else None
+    choice = env.settings.get(WRITER_SETTING, "").strip().lower()
+    if choice not in ("", "model", "offline"):
+        raise ConfigError(
+            f"setting '{WRITER_SETTING}' must be 'model' or 'offline', not {choice!r}",
+            f"pass --set {WRITER_SETTING}=model, or leave it unset",
+            key=WRITER_SETTING,
+        )
+    if choice == "offline" or (model is None and choice == ""):
+        return None
+    if model is None:
+        raise ConfigError(
+            f"setting '{WRITER_SETTING}=model' needs a model, and this run has none",
+            "pass --model provider:name, or drop the setting to write offline",
+            key=WRITER_SETTING,
+        )
+    policy = policy_for_workspace(env.workspace, dict(env.settings))
+    return ModelLineWriter(
+        model,
+        blocked=policy.copy_rules.blocked,
+        brand_voice=env.settings.get(BRAND_VOICE_SETTING, "").strip(),
+    )
 
 
 class Copywriter(Specialist):
@@ -66,92 +159,199 @@ class Copywriter(Specialist):
             lines = generate_lines(
                 [_spec(s) for s in request.specs], brand=request.brand, seed=request.seed
             )
-            return Written(
-                lines=[
-                    Candidate(
-                        id=arm_id(line.en),
-                        en=line.en,
-                        fr=line.fr,
-                        spec=asdict(line.spec),
-                        rationale=line.rationale,
-                    )
-                    for line in lines
-                ]
-            )
+            return Written(lines=[_candidate(line) for line in lines])
 
         self.write = Tool(
             "write_lines", "Write subject lines from features.", WriteRequest, Written, write
         )
+        self.model_writer = model_writer_for(env)
+        tools: tuple[Tool[WriteRequest, Written] | Tool[ModelWriteRequest, ModelWritten], ...] = (
+            self.write,
+        )
+        if self.model_writer is not None:
+            writer = self.model_writer
+
+            def write_with_model(request: ModelWriteRequest, _: ToolContext) -> ModelWritten:
+                writing = writer.write(
+                    [_spec(s) for s in request.specs],
+                    brand=request.brand,
+                    segments=request.segments,
+                    avoid=request.avoid,
+                )
+                return ModelWritten(
+                    model=writer.model.name,
+                    lines=[_candidate(line) if line else None for line in writing.lines],
+                    rejected=list(writing.rejected),
+                    usage=writing.usage,
+                    prompt=writing.prompt,
+                )
+
+            self.write_with_model = Tool(
+                "write_lines_with_model",
+                "Write subject lines from features with the run's model.",
+                ModelWriteRequest,
+                ModelWritten,
+                write_with_model,
+            )
+            tools = (self.write, self.write_with_model)
         self.spec = AgentSpec(
             name=self.name,
             purpose="Write subject-line variants in English and French from explicit features",
             needs=frozenset({"segments"}),
-            wants=frozenset({"experiment.results", "copy.candidates"}),
-            provides=frozenset({"copy.candidates"}),
-            tools=(self.write,),
+            wants=frozenset({"experiment.results", "copy.tried"}),
+            provides=frozenset({"copy.candidates", "copy.tried"}),
+            tools=tools,
             per_cycle=True,
         )
 
     def act(self, brief: Brief) -> AgentResult:
-        previous = [
-            Candidate.model_validate(c)
-            for c in _list(brief.fact("copy.candidates") if brief.has("copy.candidates") else [])
-        ]
-        winners = _ranked(
-            previous, brief.fact("experiment.results") if brief.has("experiment.results") else {}
+        tried = {
+            c.id: c
+            for c in (
+                Candidate.model_validate(raw)
+                for raw in as_dicts(brief.fact("copy.tried") if brief.has("copy.tried") else [])
+            )
+        }
+        results = as_results(
+            brief.fact("experiment.results") if brief.has("experiment.results") else {}
         )
-        kept = winners[:KEEP]
-        specs: list[LineSpec] = [_spec(c.spec) for c in kept]
-        if kept:
-            for near in neighbours(specs[0]):
-                if len(specs) >= KEEP + 2:
-                    break
-                if near not in specs:
-                    specs.append(near)
-        specs = explore_specs(LINES_PER_CYCLE, seed=self.env.seed + brief.cycle, include=specs)
-        fresh_specs = specs[len(kept) :]
-        written = self.use(
-            self.write,
-            WriteRequest(
-                specs=[asdict(s) for s in fresh_specs],  # type: ignore[misc]
-                brand=self.newsletter.brand,
-                seed=self.env.seed * 1000 + brief.cycle,
-            ),
-            brief,
-        )
-        lines = [*kept, *(c for c in written.lines if c.id not in {k.id for k in kept})]
+        segments = [str(s["id"]) for s in as_dicts(brief.fact("segments"))]
+        rng = np.random.default_rng(self.env.seed * 1000 + brief.cycle)
+        model = _model(tried, results, segments)
+        if model is None:
+            specs = explore_specs(LINES_PER_CYCLE, seed=self.env.seed + brief.cycle)
+            why = "no results yet: lines that cover every feature between them"
+        else:
+            specs = _choose(model, segments, rng)
+            why = "each segment's best line by the learned feature effects, and one drawn per "
+            why += "segment where the effects are still uncertain"
+        by_spec = _by_spec(tried.values(), results)
+        reused = [by_spec[s] for s in specs if s in by_spec]
+        fresh = [s for s in specs if s not in by_spec]
+        written, usage, by_model = self._write(fresh, reused, brief)
+        lines = [*reused, *(c for c in written if c.id not in {r.id for r in reused})]
+        tried.update((c.id, c) for c in lines)
         summary = "; ".join(f"{c.id} “{c.en}” ({c.rationale})" for c in lines)
+        effects: dict[str, JsonValue] = {}
+        if model is not None:
+            for seg in segments:
+                values = [round(float(v), 3) for v in model.effects(seg)]
+                effects[seg] = dict(zip(FEATURE_NAMES, values, strict=True))
         return AgentResult(
-            output={"lines": [c.model_dump() for c in lines]},
+            output={"lines": [c.model_dump() for c in lines], "feature_effects": effects},
             facts=(
                 Fact(
                     key="copy.candidates",
                     value=[c.model_dump(mode="json") for c in lines],
                     source="write_lines",
                 ),
+                Fact(
+                    key="copy.tried",
+                    value=[c.model_dump(mode="json") for c in tried.values()],
+                    source="write_lines",
+                ),
             ),
-            text=f"Kept {len(kept)} winning lines and wrote {len(lines) - len(kept)}: {summary}.",
+            text=(
+                f"Kept {len(reused)} lines and wrote {len(lines) - len(reused)}{by_model} "
+                f"({why}): {summary}."
+            ),
+            usage=usage,
         )
 
+    def _write(
+        self, specs: list[LineSpec], kept: list[Candidate], brief: Brief
+    ) -> tuple[list[Candidate], Usage, str]:
+        """Fresh lines for ``specs`` in order, the model usage spent, and who wrote them."""
+        if not specs:
+            return [], Usage(), ""
+        seed = self.env.seed * 1000 + brief.cycle
+        brand = self.newsletter.brand
+        if self.model_writer is None:
+            written = self.use(
+                self.write,
+                WriteRequest(specs=[asdict(s) for s in specs], brand=brand, seed=seed),  # type: ignore[misc]
+                brief,
+            )
+            return written.lines, Usage(), ""
+        by_model = self.use(
+            self.write_with_model,
+            ModelWriteRequest(
+                specs=[asdict(s) for s in specs],  # type: ignore[misc]
+                brand=brand,
+                segments=brief.fact("segments") if brief.has("segments") else None,
+                avoid=[text for c in kept for text in (c.en, c.fr)],
+            ),
+            brief,
+        )
+        lines = list(by_model.lines)
+        missing = [i for i, line in enumerate(lines) if line is None]
+        if missing:
+            # The offline generator writes what the model could not; its call is evidence too.
+            filled = self.use(
+                self.write,
+                WriteRequest(
+                    specs=[asdict(specs[i]) for i in missing],  # type: ignore[misc]
+                    brand=brand,
+                    seed=seed,
+                ),
+                brief,
+            )
+            for index, candidate in zip(missing, filled.lines, strict=True):
+                lines[index] = candidate
+        note = f" ({len(specs) - len(missing)} by {by_model.model}, {len(missing)} offline)"
+        return [c for c in lines if c is not None], by_model.usage, note
 
-def _list(value: JsonValue) -> list[JsonValue]:
-    return value if isinstance(value, list) else []
+
+def spec_vector(spec: LineSpec) -> tuple[float, ...]:
+    """The spec's features as 0/1 in :data:`FEATURE_NAMES` order."""
+    on = spec.features
+    return tuple(1.0 if name in on else 0.0 for name in FEATURE_NAMES)
 
 
-def _ranked(candidates: list[Candidate], results: JsonValue) -> list[Candidate]:
-    """Candidates with results, best posterior mean of human opens first."""
-    if not isinstance(results, dict):
-        return []
-    scored: list[tuple[float, str, Candidate]] = []
-    for candidate in candidates:
-        by_segment = results.get(candidate.id)
-        if not isinstance(by_segment, dict):
-            continue
-        opened = delivered = 0
-        for counts in by_segment.values():
-            if isinstance(counts, list) and len(counts) == 2:
-                opened += int(str(counts[0]))
-                delivered += int(str(counts[1]))
-        if delivered:
-            scored.append(((opened + 1) / (delivered + 2), candidate.id, candidate))
-    return [c for _, _, c in sorted(scored, key=lambda t: (-t[0], t[1]))]
+def _model(
+    tried: dict[str, Candidate], results: dict[str, dict[str, list[int]]], segments: list[str]
+) -> FeatureModel | None:
+    counts = [
+        FeatureCounts(segment, spec_vector(_spec(tried[arm].spec)), opened, delivered)
+        for arm, by_segment in results.items()
+        if arm in tried
+        for segment, (opened, delivered) in by_segment.items()
+        if segment in segments
+    ]
+    if not counts or not segments:
+        return None
+    return fit_feature_model(counts, segments, len(FEATURE_NAMES))
+
+
+def _choose(model: FeatureModel, segments: list[str], rng: np.random.Generator) -> list[LineSpec]:
+    """Each segment's best spec by the posterior mean, then one Thompson draw per segment."""
+    specs = supported_specs()
+    matrix = _spec_matrix()
+    chosen: list[LineSpec] = []
+    for scores in (
+        *(matrix @ model.effects(seg) for seg in segments),
+        *(matrix @ model.sample_effects(seg, rng) for seg in segments),
+    ):
+        for k in np.argsort(-scores, kind="stable"):
+            if specs[int(k)] not in chosen:
+                chosen.append(specs[int(k)])
+                break
+        if len(chosen) >= LINES_PER_CYCLE:
+            break
+    # At least three lines a send, whatever the model says.
+    return explore_specs(max(len(chosen), 3), seed=int(rng.integers(1 << 31)), include=chosen)
+
+
+def _spec_matrix() -> npt.NDArray[np.float64]:
+    return np.array([spec_vector(s) for s in supported_specs()], dtype=np.float64)
+
+
+def _by_spec(
+    candidates: Iterable[Candidate], results: dict[str, dict[str, list[int]]]
+) -> dict[LineSpec, Candidate]:
+    """The line already written for each spec: the one sent most, so its results keep growing."""
+    sent = {arm: sum(v[1] for v in by.values()) for arm, by in results.items()}
+    best: dict[LineSpec, Candidate] = {}
+    for c in sorted(candidates, key=lambda c: (-sent.get(c.id, 0), c.id)):
+        best.setdefault(_spec(c.spec), c)
+    return best
