@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from gated_plugin import AUDIENCE, config, world_sends
+from gated_plugin import AUDIENCE, START, config, world_sends
 
 from overture.cli import ExitCode, run_cli
 from overture.conductor import Runner
@@ -158,9 +159,14 @@ def test_no_answer_by_the_deadline_is_a_rejection(tmp_path: Path) -> None:
         workspace, "[approvals]\naudience_over = 50\nwait_hours = 0.0003\n", []
     )
     store = RunStore(f"sqlite:///{Workspace(workspace).runs_db}")
-    decided = [e.payload for e in store.events(run_id) if isinstance(e.payload, ApprovalDecided)]
+    events = store.events(run_id)
+    decided = [e.payload for e in events if isinstance(e.payload, ApprovalDecided)]
     assert [(d.approved, d.expired) for d in decided] == [(False, True)]
     assert world_sends(workspace) == 0
+    # The run's clock is simulated: it stood still while the person's (wall) time ran out.
+    times = {e.at for e in events if isinstance(e.payload, ActionReviewed | ApprovalDecided)}
+    assert times == {START}
     gate = ApprovalBook(governance_engine(f"sqlite:///{workspace / 'runs.sqlite'}")).all()[0]
     assert not gate.open_at(gate.answer_by)
+    assert gate.deadline == START + timedelta(hours=0.0003)
     store.engine.dispose()
