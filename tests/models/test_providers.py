@@ -299,7 +299,7 @@ def _goal() -> Objective:
     )
 
 
-def _run(workspace: Path, model: str) -> tuple[RunStore, str, OutcomeKind]:
+def _run(workspace: Path, model: str, durable: bool = False) -> tuple[RunStore, str, OutcomeKind]:
     workspace.mkdir(parents=True)
     (workspace / "policy.toml").write_text(f'[models]\nallowed = ["offline", "{model}"]\n')
     config = RunConfig(
@@ -311,9 +311,9 @@ def _run(workspace: Path, model: str) -> tuple[RunStore, str, OutcomeKind]:
         plugins=("toy_plugin:register",),
         workspace=str(workspace),
     )
-    runner = Runner(Workspace(workspace), durable=False)
-    run_id, outcome = runner.run(config)
-    return runner.store, run_id, outcome.kind
+    with Runner(Workspace(workspace), durable=durable) as runner:
+        run_id, outcome = runner.run(config)
+    return RunStore(f"sqlite:///{Workspace(workspace).runs_db}"), run_id, outcome.kind
 
 
 def _decisions(store: RunStore, run_id: str) -> list[str]:
@@ -367,3 +367,16 @@ def test_a_step_whose_answers_stay_invalid_falls_back_to_offline_logged(
     assert len(plan.exchanges) == 2 and plan.usage.requests == 2
     report = replay(store, run_id)
     assert report.reproducible, report.divergences
+
+
+def test_a_durable_run_logs_the_exchanges_its_steps_returned(
+    gemini_standin: GeminiStandIn, tmp_path: Path
+) -> None:
+    store, run_id, kind = _run(tmp_path / "durable", MODELS["google"], durable=True)
+    assert kind is OutcomeKind.REACHED
+    decisions = [
+        e.payload for e in store.events(run_id) if isinstance(e.payload, PlanMade | Decided)
+    ]
+    assert [len(d.exchanges) for d in decisions] == [1] * len(decisions)
+    assert replay(store, run_id).reproducible
+    store.engine.dispose()
