@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import JsonValue
 from pydantic_ai.exceptions import ModelHTTPError, ModelRateLimitError, ModelServerError
 from pydantic_ai.models import Model
@@ -380,3 +382,21 @@ def test_a_durable_run_logs_the_exchanges_its_steps_returned(
     assert [len(d.exchanges) for d in decisions] == [1] * len(decisions)
     assert replay(store, run_id).reproducible
     store.engine.dispose()
+
+
+@given(
+    asked=st.none() | st.floats(min_value=0, max_value=1e6),
+    attempt=st.integers(min_value=1, max_value=10),
+    kind=st.sampled_from([ModelRateLimitError, ModelServerError]),
+)
+def test_a_retry_never_waits_past_the_cap_nor_past_the_last_attempt(
+    asked: float | None, attempt: int, kind: type[ModelRateLimitError | ModelServerError]
+) -> None:
+    policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=20.0)
+    wait = retry_delay(kind("m", "busy", retry_after=asked), attempt, policy)
+    if attempt >= policy.attempts:
+        assert wait is None
+    else:
+        assert wait is not None and 0.0 <= wait <= policy.max_delay
+        if asked is not None:
+            assert wait == min(asked, policy.max_delay)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -104,3 +106,13 @@ def test_only_provider_models_are_recorded() -> None:
     assert isinstance(wrapped, RecordingModel) and wrapped.wrapped is offline
     replay = ReplayModel((), "acme:large")
     assert (replay.system, replay.model_name, replay.remaining) == ("replay", "acme:large", 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(objective=st.text(min_size=1, max_size=60))
+def test_any_recorded_exchange_survives_storage_and_replays(objective: str) -> None:
+    asked = view(Question.PLAN).model_copy(update={"objective": objective})
+    recording = RecordingModel(offline_model(), "acme:large")
+    answer, _ = Decider(recording, "acme:large").plan(asked)
+    stored = tuple(Exchange.model_validate_json(e.model_dump_json()) for e in recording.take())
+    assert Decider(ReplayModel(stored, "acme:large"), "acme:large").plan(asked)[0] == answer
