@@ -14,6 +14,7 @@ from overture.data import CustomerStore
 from overture.objective import parse_objective
 from overture.records import OutcomeKind
 from overture.runs import AgentFinished, Measured, RunEnded
+from overture.specialists._facts import as_results
 from overture.specialists.copy_generator import LineSpec, supported_specs
 from overture.specialists.copywriter import FEATURE_NAMES, spec_vector
 from overture.specialists.results import campaign_counts
@@ -208,3 +209,29 @@ def test_the_copywriter_learns_feature_effects_and_writes_each_segments_best_lin
     spec = LineSpec(**head["spec"])  # type: ignore[arg-type]
     segment = next(iter(scores))
     assert scores[segment][spec] >= max(scores[segment].values()) - 0.01
+
+
+def test_the_reporter_says_what_worked_for_whom_from_the_counts(
+    finished_run: tuple[Path, str, Runner],
+) -> None:
+    _, run_id, runner = finished_run
+    last = [
+        e.payload
+        for e in runner.store.events(run_id)
+        if isinstance(e.payload, AgentFinished) and e.payload.agent == "reporter"
+    ][-1]
+    facts = {f.key: f.value for f in last.facts}
+    results, latest = facts["experiment.results"], facts["report.latest"]
+    assert isinstance(results, dict) and isinstance(latest, dict)
+    best = latest["best_by_segment"]
+    assert isinstance(best, dict) and best, "2,000 contacts give some segment 100 sends per line"
+    for segment, chosen in best.items():
+        assert isinstance(chosen, dict)
+        rates: dict[str, float] = {}
+        for arm, by_segment in as_results(results).items():
+            opened, delivered = by_segment.get(segment, [0, 0])
+            if arm != "control" and delivered >= 100:
+                rates[arm] = opened / delivered
+        assert chosen["arm"] in rates
+        assert rates[str(chosen["arm"])] == max(rates.values())
+    assert "What worked for whom so far" in last.text

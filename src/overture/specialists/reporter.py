@@ -14,13 +14,16 @@ from pydantic import AwareDatetime, BaseModel, JsonValue
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.exceptions import UsageError
 from overture.records import Fact
-from overture.specialists._facts import as_dict, as_results, results_json
+from overture.specialists._facts import as_dict, as_dicts, as_results, results_json
 from overture.specialists.base import Specialist
 from overture.specialists.compliance import CONTROL
 from overture.specialists.feed import sync_feed
 from overture.specialists.results import campaign_counts
 
-__all__ = ["ArmResults", "Reporter", "SyncRequest"]
+__all__ = ["MIN_DELIVERED_TO_RANK", "ArmResults", "Reporter", "SyncRequest", "best_by_segment"]
+
+MIN_DELIVERED_TO_RANK = 100
+"""Delivered messages an arm needs in a segment before it can be named what worked there."""
 
 
 class SyncRequest(BaseModel):
@@ -137,6 +140,7 @@ class Reporter(Specialist):
             if results.control[1]
             else 0.0,
             "lift": round(lift, 6) if lift is not None else None,
+            "best_by_segment": best_by_segment(cumulative),
         }
         lift_text = f"{lift:+.1%}" if lift is not None else "not measurable yet"
         return AgentResult(
@@ -151,10 +155,43 @@ class Reporter(Specialist):
                 f"Cycle {brief.cycle} ({synced.events} events imported): treated "
                 f"{results.treated[0]} of {results.treated[1]} opened as people ({t_rate:.2%}), "
                 f"holdout {results.control[0]} of {results.control[1]} ({c_rate:.2%}); "
-                f"lift {lift_text}."
+                f"lift {lift_text}. What worked for whom so far: "
+                + _worked(as_dict(latest["best_by_segment"]), brief)
             ),
         )
 
 
 def _rate(counts: list[int]) -> float:
     return counts[0] / counts[1] if counts[1] else 0.0
+
+
+def best_by_segment(results: dict[str, dict[str, list[int]]]) -> JsonValue:
+    """Per segment, the line with the highest human-open rate over every cycle so far.
+
+    Only lines with :data:`MIN_DELIVERED_TO_RANK` delivered there are ranked (the holdout never
+    is): a handful of sends is not evidence of what works.
+    """
+    best: dict[str, tuple[float, str, int, int]] = {}
+    for arm, by_segment in results.items():
+        if arm == CONTROL:
+            continue
+        for segment, (opened, delivered) in by_segment.items():
+            if delivered < MIN_DELIVERED_TO_RANK:
+                continue
+            found = best.get(segment)
+            if found is None or (opened / delivered, arm) > (found[0], found[1]):
+                best[segment] = (opened / delivered, arm, opened, delivered)
+    return {
+        segment: {"arm": arm, "human_rate": round(rate, 6), "opened": o, "delivered": n}
+        for segment, (rate, arm, o, n) in sorted(best.items())
+    }
+
+
+def _worked(best: dict[str, JsonValue], brief: Brief) -> str:
+    names = {str(s["id"]): str(s["description"]) for s in as_dicts(brief.fact("segments"))}
+    parts = [
+        f"{segment} ({names.get(segment, 'segment')}): {as_dict(v)['arm']} at "
+        f"{float(str(as_dict(v)['human_rate'])):.1%}"
+        for segment, v in best.items()
+    ]
+    return "; ".join(parts) + "." if parts else "not enough sends per segment yet."
