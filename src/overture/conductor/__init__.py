@@ -2,6 +2,7 @@
 
 from overture.conductor.budgets import Spent, check_budgets
 from overture.conductor.config import RunConfig
+from overture.conductor.context import ContextMode, ScriptedAgent
 from overture.conductor.durable import CONDUCTOR_VERSION
 from overture.conductor.judge import Verdict, judge
 from overture.conductor.loop import Conductor
@@ -12,9 +13,11 @@ from overture.conductor.steps import PlainSteps, Steps
 __all__ = [
     "CONDUCTOR_VERSION",
     "Conductor",
+    "ContextMode",
     "PlainSteps",
     "RunConfig",
     "Runner",
+    "ScriptedAgent",
     "Spent",
     "Steps",
     "Turn",

@@ -21,6 +21,7 @@ from overture.models.recording import (
     take_exchanges,
 )
 from overture.models.retries import RetryingModel, RetryPolicy
+from overture.models.tokens import TokenCountingModel, count_tokens, scripted_model
 
 __all__ = [
     "DATA_NOTICE",
@@ -42,13 +43,16 @@ __all__ = [
     "RetryPolicy",
     "RetryingModel",
     "RunModel",
+    "TokenCountingModel",
     "ask_typed",
     "build_model",
     "close_loops",
+    "count_tokens",
     "limit_tokens",
     "offline_model",
     "recorded",
     "resolve_model",
     "resolve_model_name",
+    "scripted_model",
     "take_exchanges",
 ]
