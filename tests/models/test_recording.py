@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,8 @@ from overture.models.recording import (
     dump_messages,
     load_response,
 )
-from overture.records import Usage
+from overture.records import Measurement, ProgressLedger, Usage
+from overture.runs import Decided
 
 CARDS = (
     AgentCard(name="writer", purpose="Write", needs=("segments",), provides=("copy",)),
@@ -116,3 +119,33 @@ def test_any_recorded_exchange_survives_storage_and_replays(objective: str) -> N
     answer, _ = Decider(recording, "acme:large").plan(asked)
     stored = tuple(Exchange.model_validate_json(e.model_dump_json()) for e in recording.take())
     assert Decider(ReplayModel(stored, "acme:large"), "acme:large").plan(asked)[0] == answer
+
+
+def test_a_decision_rebuilt_from_the_log_sends_the_recorded_request() -> None:
+    # An open-ended interval (upper = inf) is kept as null in the log: the prompt must be too.
+    measured = Measurement(
+        metric="human_open_rate",
+        value=0.21,
+        baseline=0.16,
+        lower=0.0,
+        upper=float("inf"),
+        at=datetime(2026, 1, 17, tzinfo=UTC),
+    )
+    live = view(Question.NEXT).model_copy(update={"measurement": measured})
+    recording = RecordingModel(offline_model(), "acme:large")
+    step, _ = Decider(recording, "acme:large").next_step(live)
+    exchanges = recording.take()
+    progress = ProgressLedger(
+        next_agent=step.next_agent, instruction=step.instruction, reason=step.reason
+    )
+    logged = Decided(
+        progress=progress,
+        model="acme:large",
+        decider_input=live.model_dump(mode="json"),
+        usage=Usage(),
+        exchanges=exchanges,
+    )
+    stored = Decided.model_validate_json(logged.model_dump_json())
+    again = DecisionInput.model_validate(stored.decider_input)
+    replayed = Decider(ReplayModel(stored.exchanges, "acme:large"), "acme:large")
+    assert replayed.next_step(again)[0] == step

@@ -6,6 +6,7 @@ prompt, the output validation and the usage accounting are the same for all of t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,7 +87,9 @@ class Decider:
             self.model,
             self.model_name,
             output,
-            view.model_dump(mode="json"),
+            # Through JSON text, as the run's log keeps it: the prompt is strict JSON (no
+            # Infinity), and a replay built from the log sends exactly the same request.
+            json.loads(view.model_dump_json()),
             instructions=_INSTRUCTIONS,
             retries=self.retries,
             masker=self.masks() if self.masks is not None else None,
