@@ -244,6 +244,9 @@ def _run_mode(mode: str, root: Path, contacts: int, cycles: int) -> dict[str, ob
             "decider_counted_in_total": mode != "generalist",
             "by_agent": {name: _tokens(u) for name, u in sorted(by_agent.items())},
             "fits_default_budget": total.total_tokens < _DEFAULT_TOKEN_BUDGET,
+            "default_budget_runs_out_in_cycle": next(
+                (k + 1 for k, used in enumerate(by_cycle) if used >= _DEFAULT_TOKEN_BUDGET), None
+            ),
             "total_by_end_of_cycle": by_cycle,
         },
         "brief_bytes_mean": {
@@ -338,9 +341,10 @@ def run(contacts: int = CONTACTS, cycles: int = CYCLES) -> dict[str, object]:
                 "total_tokens": _total(r),
                 "agent_tokens": _total(r, "agents"),
                 "decider_tokens": _total(r, "decider") if m != "generalist" else 0,
-                "outcome": r["outcome"],
+                "outcome": {k: v for k, v in outcome.items() if k != "turns"},
             }
             for m, r in results.items()
+            if isinstance(outcome := r["outcome"], dict)
         },
         "ratios": ratios,
         "target": TARGET,
