@@ -128,7 +128,12 @@ class StandIn:
         with self._lock:
             self.requests.append(Seen(path, headers, body))
             scripted = self.script.popleft() if self.script else None
-        reply = scripted or Reply(args=self.responder(self.prompt(body)))
+        try:
+            reply = scripted or Reply(args=self.responder(self.prompt(body)))
+        except ValueError:
+            # Not a question the responder can answer (e.g. not a decision): a client error,
+            # rather than a dropped connection.
+            reply = Reply(status=400)
         if reply.status != 200:
             return reply.status, reply.headers, self.error(reply.status)
         sent = len(json.dumps(body)) // 4

@@ -24,15 +24,18 @@ from overture.models import (
     Decider,
     DecisionError,
     DecisionInput,
+    Plan,
     ProviderModel,
     Question,
     RecordingModel,
     RetryingModel,
     RetryPolicy,
+    ask_typed,
     build_model,
     limit_tokens,
     resolve_model,
 )
+from overture.models._loop import run_coroutine
 from overture.models.retries import retry_delay
 from overture.objective import Objective
 from overture.objective.model import Direction, Metric, Target, TargetKind
@@ -400,3 +403,10 @@ def test_a_retry_never_waits_past_the_cap_nor_past_the_last_attempt(
         assert wait is not None and 0.0 <= wait <= policy.max_delay
         if asked is not None:
             assert wait == min(asked, policy.max_delay)
+
+
+def test_a_stand_in_refuses_what_it_cannot_answer(openai_standin: OpenAIStandIn) -> None:
+    model = resolve_model(MODELS["openai"], PROVIDERS)
+    with pytest.raises(DecisionError, match="failed"):
+        run_coroutine(ask_typed(model, "openai", Plan, {"not": "a decision"}, instructions="?"))
+    assert len(openai_standin.requests) == 1  # a client error is not retried
