@@ -128,14 +128,15 @@ def test_digits_single_letters_and_unread_fields_are_not_indexed() -> None:
             "last_name": ["X", "2024", "May"],
             "first_name": ["Al"],
             "postcode": ["90210", "H2X1Y4"],
+            "address_1": ["Downtown"],
             "city": ["Paris"],
         }
     )
     assert index.last_names == frozenset() and index.first_names == {"al"}
     assert dict(index.phrases) == {"h2x1y4": "POSTCODE"} and len(index) == 2
     masker = Masker(index=index)
-    assert masker.mask("X in 2024 at 90210 Paris, code H2X1Y4") == (
-        "X in 2024 at 90210 Paris, code ⟦POSTCODE_1⟧"
+    assert masker.mask("X in 2024 at 90210 Paris, downtown, code H2X1Y4") == (
+        "X in 2024 at 90210 Paris, downtown, code ⟦POSTCODE_1⟧"
     )
 
 

@@ -15,8 +15,9 @@ store's personal values (built once per run, see :func:`store_personal_values`) 
 single scan over a text's words, by these rules: a value of two or more words (a compound name,
 a street address, a phone number as stored) in any letter case; a one-word last name when
 written capitalized; a one-word first name only when a known last name follows it (alone, "Will"
-or "May" identifies nobody among thousands and is an everyday word); never a one-word value of
-digits only, nor a word under two letters, nor a one-word last name that is a month or weekday
+or "May" identifies nobody among thousands and is an everyday word); a one-word postcode, id or
+address only when it mixes letters and digits; never a one-word value of digits only, nor a
+word under two letters, nor a one-word last name that is a month or weekday
 ("May", "Mars": deadlines must stay readable). Emails, and phones in other formats, are left to
 the patterns.
 """
@@ -141,7 +142,8 @@ class KnownValues:
                 elif not words or len(words[0]) < 2 or words[0].isdigit():
                     continue
                 elif role == "phrase":
-                    phrases[words[0]] = kind
+                    if any(char.isdigit() for char in words[0]):  # "H2X1Y4", not "Downtown"
+                        phrases[words[0]] = kind
                 elif role == "first":
                     firsts.add(words[0])
                 elif words[0] not in _CALENDAR:
