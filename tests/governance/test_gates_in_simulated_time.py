@@ -18,8 +18,17 @@ from overture.clock import VirtualClock, WallClock
 from overture.conductor import PlainSteps
 from overture.conductor.assemble import build_conductor
 from overture.exceptions import ConfigError
-from overture.governance import REHEARSAL, ApprovalBook, AuditLog, PolicyReviewer, parse_policy
+from overture.governance import (
+    REHEARSAL,
+    ApprovalBook,
+    AuditLog,
+    PolicyReviewer,
+    default_policy,
+    load_policy,
+    parse_policy,
+)
 from overture.ids import RunId
+from overture.newsletter.environment import SIM_POLICY
 from overture.objective import Objective
 from overture.objective.model import Direction, Metric, Target, TargetKind
 from overture.runs import ActionDone, ActionReviewed, ApprovalDecided, RunStore
@@ -206,6 +215,13 @@ def test_a_rehearsal_answer_is_given_once_and_replayed_the_same(engine: sa.Engin
     assert (first.answer.approved, first.answer.decided_by) == (True, REHEARSAL)
     decisions = [e for e in AuditLog(engine).entries() if e.actor == "policy:rehearsal"]
     assert len(decisions) == 1
+
+
+def test_simulated_runs_rehearse_the_default_gates_unless_told_otherwise() -> None:
+    sim = load_policy(SIM_POLICY)
+    gates = sim.approvals.model_dump(exclude={"rehearsal"})
+    assert gates == default_policy().approvals.model_dump(exclude={"rehearsal"})
+    assert (sim.approvals.rehearsal, default_policy().approvals.rehearsal) == ("approve", "wait")
 
 
 def test_the_rehearsal_setting_is_checked() -> None:
