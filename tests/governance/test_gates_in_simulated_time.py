@@ -229,3 +229,16 @@ def test_the_rehearsal_setting_is_checked() -> None:
         parse_policy('[approvals]\nrehearsal = "maybe"\n', "policy.toml")
     assert raised.value.key == "approvals.rehearsal"
     assert parse_policy("", "policy.toml").approvals.rehearsal == "wait"
+
+
+def test_a_review_recorded_before_these_fields_existed_still_loads() -> None:
+    # A durable run keeps its reviews pickled; one paused at a gate across an upgrade is
+    # resumed with a review that lacks the wall-time deadline and the rehearsal's answer.
+    review = Review(verdict=ReviewVerdict.APPROVAL, approval_id="g", deadline=START)
+    state = review.__getstate__()
+    for newer in ("answer_by", "answer"):
+        del state["__dict__"][newer]
+    old = Review.__new__(Review)
+    old.__setstate__(state)
+    assert (old.answer_by, old.answer) == (None, None)
+    assert old == review

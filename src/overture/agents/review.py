@@ -6,7 +6,7 @@ every configured reviewer on every action, and any denial wins.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
@@ -46,6 +46,15 @@ class Review(BaseModel):
     answer: ApprovalAnswer | None = None
     """An answer given already, by code (a rehearsal's policy): the run takes it without
     waiting, and records it like a person's."""
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        # Reviews are kept pickled in a durable run's steps: one recorded by an older version (a
+        # run paused at a gate across an upgrade) lacks the newer fields, which take defaults.
+        values = state.get("__dict__", {})
+        for name, info in type(self).model_fields.items():
+            if name not in values and not info.is_required():
+                values[name] = info.get_default(call_default_factory=True)
+        super().__setstate__(state)
 
 
 class ActionReviewer(Protocol):
