@@ -46,6 +46,8 @@ class Reply:
     """A text reply instead of a tool call (a model that forgot to call the tool)."""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict[str, str])
+    raw: JsonValue = None
+    """A body sent as it is, instead of one built from the above (a malformed response)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class StandIn:
             # Not a question the responder can answer (e.g. not a decision): a client error,
             # rather than a dropped connection.
             reply = Reply(status=400)
+        if reply.raw is not None:
+            return reply.status, reply.headers, cast(Json, reply.raw)
         if reply.status != 200:
             return reply.status, reply.headers, self.error(reply.status)
         sent = len(json.dumps(body)) // 4

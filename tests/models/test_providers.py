@@ -410,3 +410,12 @@ def test_a_stand_in_refuses_what_it_cannot_answer(openai_standin: OpenAIStandIn)
     with pytest.raises(DecisionError, match="failed"):
         run_coroutine(ask_typed(model, "openai", Plan, {"not": "a decision"}, instructions="?"))
     assert len(openai_standin.requests) == 1  # a client error is not retried
+
+
+def test_a_response_the_client_cannot_read_is_a_decision_error(
+    openai_standin: OpenAIStandIn,
+) -> None:
+    openai_standin.reply(Reply(raw={"id": "x", "object": "chat.completion", "choices": []}))
+    decider = Decider(resolve_model(MODELS["openai"], PROVIDERS), MODELS["openai"])
+    with pytest.raises(DecisionError, match="failed"):
+        decider.plan(view())

@@ -20,7 +20,11 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from pydantic_ai.exceptions import FallbackExceptionGroup, ModelAPIError
+from pydantic_ai.exceptions import (
+    FallbackExceptionGroup,
+    ModelAPIError,
+    UnexpectedModelBehavior,
+)
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.models.fallback import FallbackModel
@@ -174,8 +178,9 @@ class ProviderModel(WrapperModel):
       (:attr:`tokens_left`, kept up to date by the conductor); with nothing left it is not asked.
     - Its HTTP clients are opened for each request and closed after it, so nothing is left open
       between decisions or when the run's event loop closes.
-    - A failure that retries and fallbacks could not get past is a :class:`DecisionError`, which
-      the conductor answers with the offline policy for that step.
+    - A failure that retries and fallbacks could not get past, or a response the client library
+      cannot read, is a :class:`DecisionError`, which the conductor answers with the offline
+      policy for that step.
     """
 
     def __init__(self, wrapped: Model, name: str) -> None:
@@ -203,13 +208,13 @@ class ProviderModel(WrapperModel):
                 return await self.wrapped.request(
                     messages, model_settings, model_request_parameters
                 )
-        except (ModelAPIError, FallbackExceptionGroup) as error:
+        except (ModelAPIError, UnexpectedModelBehavior, FallbackExceptionGroup) as error:
             raise DecisionError(
                 f"model '{self.name}' failed: {_describe(error)}", Usage(cost_usd=None)
             ) from error
 
 
-def _describe(error: ModelAPIError | FallbackExceptionGroup) -> str:
+def _describe(error: ModelAPIError | UnexpectedModelBehavior | FallbackExceptionGroup) -> str:
     if isinstance(error, FallbackExceptionGroup):
         return "; ".join(str(inner) for inner in error.exceptions)
     return str(error)
