@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import toy_config
+from pydantic import JsonValue
 
 from overture.conductor import Runner
 from overture.conductor.replay import replay
@@ -22,7 +23,7 @@ from overture.workspace import Workspace
 _STANDINS = Path(__file__).parents[1] / "models"
 if str(_STANDINS) not in sys.path:
     sys.path.append(str(_STANDINS))
-from standins import OpenAIStandIn  # noqa: E402
+from standins import OpenAIStandIn, offline_answer  # noqa: E402
 
 
 def _edit(store: RunStore, run_id: str, seq: int, change: dict[str, object]) -> None:
@@ -184,3 +185,34 @@ def test_an_unused_recorded_exchange_is_a_divergence(provider_run: tuple[Runner,
     report = replay(runner.store, run_id)
     assert [(d.seq, d.what) for d in report.divergences] == [(target.seq, "next step")]
     assert "took 1 of the 2 recorded exchanges" in report.divergences[0].rederived
+
+
+def test_steps_the_offline_policy_took_over_replay_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A next step naming an agent outside the plan, then one never answered validly: both
+    went to the offline policy in the run, and do again on replay."""
+    asked: list[str] = []
+
+    def unreliable(prompt: str) -> JsonValue:
+        asked.append(prompt)
+        if len(asked) == 2:
+            return {"next_agent": "ghost", "instruction": "Haunt.", "reason": "why not"}
+        if len(asked) in (3, 4):
+            return {"next_agent": 5}
+        return offline_answer(prompt)
+
+    (tmp_path / "policy.toml").write_text(f'[models]\nallowed = ["{MODEL}"]\n')
+    config = toy_config(tmp_path).model_copy(update={"model": MODEL})
+    with Runner(Workspace(tmp_path), durable=False) as runner:
+        with OpenAIStandIn(unreliable) as server:
+            monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+            monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+            run_id, outcome = runner.run(config)
+        assert outcome.kind is OutcomeKind.REACHED
+        turns = [e.payload for e in runner.store.events(run_id) if isinstance(e.payload, Decided)]
+        assert "which is not in the plan" in turns[0].progress.reason
+        assert "gave no valid NextStep" in turns[1].progress.reason
+        assert [len(t.exchanges) for t in turns[:2]] == [1, 2]
+        report = replay(runner.store, run_id)
+        assert report.reproducible, report.divergences
