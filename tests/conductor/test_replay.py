@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -19,11 +20,16 @@ from overture.records import OutcomeKind
 from overture.runs import Decided, Event, Measured, PlanMade, RunStore
 from overture.workspace import Workspace
 
-# The stand-in provider servers live with the model tests.
-_STANDINS = Path(__file__).parents[1] / "models"
-if str(_STANDINS) not in sys.path:
-    sys.path.append(str(_STANDINS))
-from standins import OpenAIStandIn, offline_answer  # noqa: E402
+# The stand-in provider servers live with the model tests; loaded by file, since that folder
+# on sys.path would let its conftest shadow this one's.
+if "standins" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(
+        "standins", Path(__file__).parents[1] / "models" / "standins.py"
+    )
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["standins"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["standins"])
+from standins import OpenAIStandIn, offline_answer
 
 
 def _edit(store: RunStore, run_id: str, seq: int, change: dict[str, object]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,13 +10,18 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-# The stand-ins, and the conductor tests' toy plugin, are imported by name. The conductor's
-# folder goes first, as its own conftest puts it, so ``from conftest import`` finds that one.
+# The conductor tests' toy plugin is imported by name; its folder goes first, as its own
+# conftest puts it, so ``from conftest import`` there finds that one.
 CONDUCTOR = HERE.parent / "conductor"
 if str(CONDUCTOR) not in sys.path:
     sys.path.insert(0, str(CONDUCTOR))
-if str(HERE) not in sys.path:
-    sys.path.append(str(HERE))
+# The stand-ins are loaded by file, not by putting this folder on sys.path, where this
+# conftest would shadow the conductor's.
+if "standins" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("standins", HERE / "standins.py")
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["standins"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["standins"])
 
 from standins import AnthropicStandIn, GeminiStandIn, OpenAIStandIn, StandIn  # noqa: E402
 
