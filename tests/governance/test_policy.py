@@ -107,3 +107,11 @@ def test_models_outside_the_policy_are_refused() -> None:
     check_model(policy, "openai:gpt-5")
     with pytest.raises(UsageError, match="does not allow the model 'anthropic:claude'"):
         check_model(policy, "anthropic:claude")
+
+
+def test_a_fallback_chain_is_allowed_only_when_each_model_is() -> None:
+    policy = parse_policy('[models]\nallowed = ["offline", "openai:*"]\n', "p.toml")
+    check_model(policy, "openai:gpt-5, openai:gpt-5-mini")
+    # "openai:*" would match the whole string "openai:x,anthropic:y": each member is checked.
+    with pytest.raises(UsageError, match="does not allow the model 'anthropic:claude'"):
+        check_model(policy, "openai:gpt-5,anthropic:claude")

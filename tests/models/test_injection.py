@@ -42,7 +42,7 @@ from overture.specialists.copy_generator import LineSpec, generate_lines
 from overture.specialists.model_writer import ModelLineWriter
 from overture.workspace import Workspace
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.append(str(Path(__file__).parent))
 import injection_plugin
 from injection_plugin import HOSTILE_NAME, HOSTILE_NOTE, gullible, obeys
 

@@ -265,12 +265,17 @@ def policy_for_workspace(workspace: Path, settings: dict[str, str] | None = None
 
 
 def check_model(policy: Policy, model: str) -> None:
-    """Refuse a model the policy does not allow (``provider:name`` or ``offline``)."""
-    if not any(fnmatch.fnmatchcase(model, pattern) for pattern in policy.models.allowed):
-        raise UsageError(
-            f"the policy ({policy.source or 'default'}) does not allow the model '{model}'",
-            f"add it to [models] allowed, or use one of: {', '.join(policy.models.allowed)}",
-        )
+    """Refuse a model the policy does not allow (``provider:name`` or ``offline``).
+
+    A fallback chain (``a:x,b:y``) is allowed only when each of its models is: a pattern such
+    as ``openai:*`` must not let a chain slip another provider in after a comma.
+    """
+    for name in (part.strip() for part in model.split(",")):
+        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.models.allowed):
+            raise UsageError(
+                f"the policy ({policy.source or 'default'}) does not allow the model '{name}'",
+                f"add it to [models] allowed, or use one of: {', '.join(policy.models.allowed)}",
+            )
 
 
 def _known_keys(loc: tuple[object, ...]) -> str:
