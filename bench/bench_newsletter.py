@@ -203,7 +203,7 @@ def run(
             round(_lift_needed(r), 4) for r in default if r["control_delivered"]
         ],
     }
-    return {
+    results: dict[str, object] = {
         "contacts": CONTACTS,
         "cycles": CYCLES,
         "seeds": list(seeds),
@@ -212,6 +212,8 @@ def run(
         "overture_runs": overture,
         "baseline_runs": [r.model_dump() for r in baselines.runs],
     }
+    write_html(results, Path(__file__).parent / "results" / "newsletter.html")
+    return results
 
 
 def write_html(results: dict[str, object], path: Path) -> Path:

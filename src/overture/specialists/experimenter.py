@@ -3,9 +3,10 @@
 Design: every candidate line is an arm, a fixed holdout keeps the usual newsletter, and a power
 calculation says how large an arm must be to see the lift the objective asks for (shown before
 the send). Allocation: a line without enough sends yet gets a small fixed exploration share;
-the rest goes by Thompson sampling on human opens, per segment once every seasoned line has
-enough sends there (a floor per arm), else pooled, and that segment is reported as
-"insufficient data". Analysis: beta-binomial posteriors
+the rest goes by Thompson sampling on human opens, per segment: a line is judged on the
+segment's own counts once it has enough sends there and on everyone's until then (a floor per
+arm); a segment where no line has enough sends yet gets the pooled allocation and is reported
+as "insufficient data". Analysis: beta-binomial posteriors
 (probability best, expected loss) and, against the holdout, p-values controlled for multiple
 testing with Benjamini-Hochberg.
 """
@@ -142,13 +143,15 @@ def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
     loss: dict[str, dict[str, float]] = {}
     for segment in request.segments:
         arms = {arm: counts.get(arm, {}).get(segment, (0, 0)) for arm in request.arms}
-        seasoned = [arm for arm, (_, n) in pooled.items() if n >= MIN_SENDS_PER_ARM]
-        if not seasoned or min(arms[arm][1] for arm in seasoned) < MIN_SENDS_PER_ARM:
+        # An arm is judged on this segment's own counts once it has enough sends there, and on
+        # everyone's until then; a segment where no arm has enough yet gets the pooled shares.
+        own = {arm for arm, (_, n) in arms.items() if n >= MIN_SENDS_PER_ARM}
+        if not own:
             insufficient.append(segment)
             shares[segment] = pooled_shares
         else:
             shares[segment] = _shares(
-                {a: arms[a] if a in seasoned else pooled[a] for a in request.arms}, rng
+                {a: arms[a] if a in own else pooled[a] for a in request.arms}, rng
             )
         posteriors = {arm: BetaPosterior.from_counts(s, n) for arm, (s, n) in arms.items()}
         best[segment] = {k: round(v, 4) for k, v in probability_best(posteriors, rng).items()}
