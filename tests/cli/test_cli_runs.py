@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import typer.main
 
 from overture.cli import ExitCode, app, run_cli
+from overture.cli.app import DEBUG_ENV
 from overture.conductor import Runner
 from overture.workspace import Workspace
 
@@ -38,6 +40,10 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         for name in path:
             command = _subcommands(command)[name]
         assert getattr(command, "help", None), f"overture {' '.join(path)} has no help text"
+        # Help is rendered as Rich markup, where "[default: x]" is a style tag and vanishes.
+        for param in getattr(command, "params", []):
+            text = str(getattr(param, "help", None) or "")
+            assert "[" not in text, f"overture {' '.join(path)}: help of {param.name} loses [..]"
         assert run_cli([*path, "--help"]) == ExitCode.OK
         assert "Usage" in capsys.readouterr().out
 
@@ -133,3 +139,25 @@ def test_an_unreadable_objective_shows_what_was_understood(
         run_cli(["run", "make the newsletter better", "-y", "-w", str(tmp_path)]) == ExitCode.USAGE
     )
     assert "How to fix" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_and_a_file_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    args = ["run", "Increase the open rate of our newsletter by 20%", "--yes", "--no-durable"]
+    args += ["--env", "broken", "--plugin", "broken_plugin:register", "-w", str(tmp_path)]
+    assert run_cli(args) == ExitCode.FAILED
+    err = capsys.readouterr().err
+    assert "Unexpected error: RuntimeError: the email service's server is down" in err
+    assert "Traceback" not in err
+    found = re.search(r"traceback is in (\S+?overture-error-\S+?\.txt)", err.replace("\n", ""))
+    assert found is not None
+    kept = Path(found.group(1))
+    assert "Traceback" in kept.read_text() and "_environment" in kept.read_text()
+    kept.unlink()
+    # With the debug switch the error goes up whole, for a debugger or a bug report.
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    with pytest.raises(RuntimeError, match="server is down"):
+        run_cli(args)

@@ -32,7 +32,7 @@ WorkspaceOption = Annotated[
         "--workspace",
         "-w",
         envvar=WORKSPACE_ENV,
-        help="Workspace folder [default: $OVERTURE_WORKSPACE or .overture]",
+        help="Workspace folder (default: $OVERTURE_WORKSPACE or .overture)",
     ),
 ]
 
@@ -51,7 +51,7 @@ def import_(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help="The system the rows come from [default: the mapping's, or primary]."),
+        typer.Option(help="The system the rows come from (default: the mapping's, or primary)."),
     ] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file.")] = "utf-8",
     workspace: WorkspaceOption = None,

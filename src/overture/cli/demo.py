@@ -91,7 +91,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world and of the run.")] = 0,
     cycles: Annotated[int, typer.Option(help="Weekly newsletters at most.")] = 12,
     workspace: Annotated[
-        Path | None, typer.Option("--workspace", "-w", help="Workspace folder [default: .overture]")
+        Path | None, typer.Option("--workspace", "-w", help="Workspace folder (default: .overture)")
     ] = None,
 ) -> int:
     """Run "Increase the open rate of our newsletter by 20%" on a simulated audience, offline,

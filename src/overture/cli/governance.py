@@ -48,12 +48,12 @@ WorkspaceOption = Annotated[
         "--workspace",
         "-w",
         envvar=WORKSPACE_ENV,
-        help="Workspace folder [default: $OVERTURE_WORKSPACE or .overture]",
+        help="Workspace folder (default: $OVERTURE_WORKSPACE or .overture)",
     ),
 ]
 NoteOption = Annotated[str, typer.Option("--note", "-n", help="Why: kept with the decision.")]
 ByOption = Annotated[
-    str | None, typer.Option("--by", help="Who decides [default: the current user].")
+    str | None, typer.Option("--by", help="Who decides (default: the current user).")
 ]
 
 
@@ -157,7 +157,7 @@ def audit_export(
         str, typer.Option("--format", "-f", help="csv or json.", case_sensitive=False)
     ] = "csv",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:

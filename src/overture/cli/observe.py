@@ -185,7 +185,7 @@ def report(
         ReportFormat, typer.Option("--format", "-f", help="html (self-contained), md or json.")
     ] = ReportFormat.HTML,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Where to write it [default: RUN.FORMAT].")
+        Path | None, typer.Option("--out", "-o", help="Where to write it (default: RUN.FORMAT).")
     ] = None,
     send_price: SendPriceOption = None,
     workspace: WorkspaceOption = None,

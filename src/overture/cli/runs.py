@@ -33,7 +33,7 @@ __all__ = ["resume", "run", "runs", "show"]
 WorkspaceOption = Annotated[
     Path | None,
     typer.Option(
-        "--workspace", "-w", help="Workspace folder [default: $OVERTURE_WORKSPACE or .overture]"
+        "--workspace", "-w", help="Workspace folder (default: $OVERTURE_WORKSPACE or .overture)"
     ),
 ]
 
@@ -141,7 +141,7 @@ def run(
     model: Annotated[
         str | None,
         typer.Option(
-            "--model", "-m", help="offline (default), or provider:name [env: OVERTURE_MODEL]."
+            "--model", "-m", help="offline (default), or provider:name (env: OVERTURE_MODEL)."
         ),
     ] = None,
     env: Annotated[
@@ -152,7 +152,7 @@ def run(
     ] = "sim",
     measure: Annotated[
         str | None,
-        typer.Option(help="Measure that judges the objective [default: the objective's metric]."),
+        typer.Option(help="Measure that judges the objective (default: the objective's metric)."),
     ] = None,
     agent: Annotated[
         list[str] | None, typer.Option("--agent", "-a", help="Limit the agents (repeatable).")

@@ -43,10 +43,10 @@ def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV import files.")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     weeks: Annotated[
-        int | None, typer.Option(min=1, help="Weeks of history [default: the scenario's].")
+        int | None, typer.Option(min=1, help="Weeks of history (default: the scenario's).")
     ] = None,
     contacts: Annotated[
-        int | None, typer.Option(min=1, help="Population size [default: the scenario's].")
+        int | None, typer.Option(min=1, help="Population size (default: the scenario's).")
     ] = None,
 ) -> None:
     """Write a population and its newsletter history as CSV import files."""
