@@ -208,6 +208,13 @@ def test_the_writer_never_sees_a_contacts_name(
     ended = hostile[-1].payload
     assert isinstance(ended, RunEnded) and ended.usage.requests > copy.usage.requests
     assert all(text not in json.dumps(copy.evidence[0].input) for text in HOSTILE)
+    # The writer's exchange is kept in the run's log as it went over the wire, masked.
+    output = copy.evidence[0].output
+    assert isinstance(output, dict) and isinstance(output["exchanges"], list)
+    (exchange,) = output["exchanges"]
+    assert isinstance(exchange, dict) and exchange["model"] == "gullible:scripted"
+    assert "subject lines" in json.dumps(exchange["request"])
+    assert all(text not in json.dumps(exchange) for text in HOSTILE)
 
 
 def test_what_the_run_does_is_the_same_with_benign_and_hostile_names(

@@ -46,8 +46,9 @@ def build_conductor(run_id: RunId, config: RunConfig, store: RunStore, steps: St
     model = resolve_model(config.model, registry.models)
     # A provider's exchanges are recorded for the run's log, so replay needs no provider.
     decider = Decider(recorded(model, config.model), config.model, masks=masks)
-    # Agents that write with the run's model (the copywriter) reach it as a resource.
-    run_model = RunModel(model, config.model, masks=masks)
+    # Agents that write with the run's model (the copywriter) reach it as a resource; their
+    # exchanges are recorded apart from the decider's and kept in the agent's evidence.
+    run_model = RunModel(recorded(model, config.model), config.model, masks=masks)
     environment = replace(
         environment, resources={**environment.resources, MODEL_RESOURCE: run_model}
     )

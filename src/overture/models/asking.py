@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pydantic import BaseModel, JsonValue, ValidationError
 from pydantic_ai.messages import (
@@ -35,6 +35,9 @@ from overture.exceptions import RunError
 from overture.models._loop import run_coroutine
 from overture.models.offline import OFFLINE_MODEL_NAME
 from overture.records import Usage
+
+if TYPE_CHECKING:
+    from overture.models.recording import Exchange
 
 __all__ = [
     "ANSWER_TOOL",
@@ -210,6 +213,13 @@ class RunModel:
     @property
     def offline(self) -> bool:
         return self.name == OFFLINE_MODEL_NAME
+
+    def take_exchanges(self) -> tuple[Exchange, ...]:
+        """The exchanges recorded since last asked (none when the model does not record)."""
+        # Imported here: recording builds on this module's DecisionError.
+        from overture.models.recording import take_exchanges
+
+        return take_exchanges(self.model)
 
     def ask(
         self,

@@ -29,7 +29,7 @@ from pydantic import BaseModel, JsonValue
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.exceptions import ConfigError
 from overture.governance import policy_for_workspace
-from overture.models import MODEL_RESOURCE, RunModel
+from overture.models import MODEL_RESOURCE, Exchange, RunModel
 from overture.records import Fact, Usage
 from overture.specialists._facts import as_dicts, as_results
 from overture.specialists.base import Specialist
@@ -101,6 +101,8 @@ class ModelWritten(BaseModel):
     usage: Usage
     prompt: JsonValue
     """What the model was shown (before masking)."""
+    exchanges: list[Exchange] = []
+    """The model's requests and responses as sent (masked), kept in the run's log."""
 
 
 def arm_id(en: str) -> str:
@@ -184,6 +186,7 @@ class Copywriter(Specialist):
                     rejected=list(writing.rejected),
                     usage=writing.usage,
                     prompt=writing.prompt,
+                    exchanges=list(writer.model.take_exchanges()),
                 )
 
             self.write_with_model = Tool(
