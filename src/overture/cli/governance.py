@@ -59,7 +59,7 @@ ByOption = Annotated[
 
 def _runs_url(workspace: Workspace) -> str:
     workspace.root.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{workspace.runs_db}"
+    return workspace.runs_url
 
 
 def _book(workspace: Workspace) -> ApprovalBook:
@@ -96,7 +96,7 @@ def approvals(
 
 def _decide(approval_id: str, approved: bool, note: str, by: str | None, ws: Path | None) -> None:
     workspace = resolve_workspace(ws)
-    if not workspace.dbos_db.is_file():
+    if workspace.system_url.startswith("sqlite") and not workspace.dbos_db.is_file():
         raise UsageError(
             f"no durable run has used the workspace {workspace.root}",
             "pass the workspace the run uses with --workspace",
@@ -107,7 +107,7 @@ def _decide(approval_id: str, approved: bool, note: str, by: str | None, ws: Pat
         note=note,
         decided_by=by or getpass.getuser(),
         clock=WallClock(),
-        send=dbos_sender(f"sqlite:///{workspace.dbos_db}"),
+        send=dbos_sender(workspace.system_url),
     )
     verb = "Approved" if approved else "Rejected"
     console.print(f"{verb} {gate.approval_id}: run {gate.run_id} goes on.")

@@ -27,7 +27,7 @@ SendPriceOption = Annotated[
 def _store(workspace: Path | None) -> RunStore:
     ws = resolve_workspace(workspace)
     ws.root.mkdir(parents=True, exist_ok=True)
-    return RunStore(f"sqlite:///{ws.runs_db}")
+    return RunStore(ws.runs_url)
 
 
 def _pct(value: float | None) -> str:

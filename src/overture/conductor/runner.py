@@ -43,13 +43,11 @@ class Runner:
     ) -> None:
         workspace.root.mkdir(parents=True, exist_ok=True)
         self.workspace = workspace
-        self.store = RunStore(runs_url or f"sqlite:///{workspace.runs_db}")
+        self.store = RunStore(runs_url or workspace.runs_url)
         self.durable = durable
         self._engine: DurableEngine | None = None
         if durable:
-            self._engine = DurableEngine(
-                self.store, system_url or f"sqlite:///{workspace.dbos_db}"
-            ).launch()
+            self._engine = DurableEngine(self.store, system_url or workspace.system_url).launch()
 
     def start(self, config: RunConfig, run_id: RunId | None = None) -> RunId:
         """Start a run in the background (durable runs only); wait for it with :meth:`wait`."""

@@ -192,7 +192,7 @@ def guard_environment_channel(
     """Wrap an environment's channel under the workspace's policy, audited in its runs
     database: what an environment factory calls before handing the channel to agents."""
     named = dict(settings or {})
-    url = named.get("governance.runs_url") or f"sqlite:///{Workspace(workspace).runs_db}"
+    url = named.get("governance.runs_url") or Workspace(workspace).runs_url
     workspace.mkdir(parents=True, exist_ok=True)
     return GuardedChannel(
         channel,

@@ -303,6 +303,6 @@ def policy_reviewer(environment: Environment) -> PolicyReviewer:
     """The registry's factory: the workspace's policy, audit and gates for one run."""
     settings = dict(environment.settings)
     policy = policy_for_workspace(environment.workspace, settings)
-    url = settings.get(RUNS_URL_SETTING) or f"sqlite:///{Workspace(environment.workspace).runs_db}"
+    url = settings.get(RUNS_URL_SETTING) or Workspace(environment.workspace).runs_url
     environment.workspace.mkdir(parents=True, exist_ok=True)
     return PolicyReviewer(policy, governance_engine(url), environment.clock)

@@ -140,9 +140,9 @@ def _replay_sends(
     workspace: Path, run_id: str, channel: Channel, context: NewsletterContext
 ) -> None:
     """Hand the run's earlier sends to the new simulated channel again, in their order."""
-    runs_db = Workspace(workspace).runs_db
-    if not runs_db.exists():
+    found = Workspace(workspace)
+    if found.local_runs and not found.runs_db.exists():
         return
-    for entry in RunStore(f"sqlite:///{runs_db}").outbox(run_id):
+    for entry in RunStore(found.runs_url).outbox(run_id):
         if entry.tool == "send_newsletter":
             replay_send(context, channel, entry.key, entry.input)
