@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from overture.workspace import WORKSPACE_ENV, Workspace, resolve_workspace
+from overture.workspace import (
+    RUNS_URL_ENV,
+    SYSTEM_URL_ENV,
+    WORKSPACE_ENV,
+    Workspace,
+    resolve_workspace,
+)
 
 
 def test_explicit_wins_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,3 +35,17 @@ def test_database_files_live_in_the_folder(tmp_path: Path) -> None:
     assert workspace.dbos_db == tmp_path / "dbos.sqlite"
     nested = Workspace(tmp_path / "a" / "b").ensure()
     assert nested.root.is_dir()
+
+
+def test_runs_and_checkpoints_are_local_files_unless_urls_name_servers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(RUNS_URL_ENV, raising=False)
+    monkeypatch.delenv(SYSTEM_URL_ENV, raising=False)
+    ws = Workspace(tmp_path)
+    assert ws.runs_url == f"sqlite:///{tmp_path / 'runs.sqlite'}" and ws.local_runs
+    assert ws.system_url == f"sqlite:///{tmp_path / 'dbos.sqlite'}"
+    monkeypatch.setenv(RUNS_URL_ENV, "postgresql+psycopg://u:p@db/overture")
+    monkeypatch.setenv(SYSTEM_URL_ENV, "postgresql://u:p@db/overture_dbos")
+    assert ws.runs_url == "postgresql+psycopg://u:p@db/overture" and not ws.local_runs
+    assert ws.system_url == "postgresql://u:p@db/overture_dbos"
