@@ -235,3 +235,24 @@ def test_the_reporter_says_what_worked_for_whom_from_the_counts(
         assert chosen["arm"] in rates
         assert rates[str(chosen["arm"])] == max(rates.values())
     assert "What worked for whom so far" in last.text
+
+
+def test_the_measure_pools_people_from_the_second_cycle_on(
+    finished_run: tuple[Path, str, Runner],
+) -> None:
+    root, run_id, runner = finished_run
+    measured = [e.payload for e in runner.store.events(run_id) if isinstance(e.payload, Measured)]
+    details = [m.measurement.detail for m in measured if m.measurement.value is not None]
+    first, last = details[0], details[-1]
+    assert first["cycles"] == [0] and last["cycles"] == [1]  # the first cycle explores
+    db = _db(root, run_id)
+    people = db.execute(
+        """SELECT count(DISTINCT d.contact_id),
+                  count(DISTINCT d.contact_id) FILTER (WHERE s.arm = 'control')
+           FROM deliveries d JOIN sends s USING (source, campaign_id, contact_id)
+           WHERE d.campaign_id = ?""",
+        [f"{run_id}-c1"],
+    ).fetchone()
+    assert people is not None
+    assert (last["people_treated"], last["people_holdout"]) == (people[0] - people[1], people[1])
+    assert "adjusted for each person's human-open share before the run" in str(last["confidence"])

@@ -1,21 +1,31 @@
-"""The newsletter's measure: lift in human opens of Overture's plan over the holdout.
+"""The newsletter's measure: lift in human opens of Overture's sends over the holdout.
 
-Code, not a model, judges the objective: the latest reported campaign's counts are read back
-from the store (human opens only; machine opens never count), and an anytime-valid confidence
-sequence bounds the relative lift of the treated recipients over the holdout, which got the
-usual newsletter. The measurement's value is the treated rate and its baseline the holdout's,
-so the objective is met only when the lower bound of the lift clears the target.
+Code, not a model, judges the objective. The unit is the person, not the message: each
+recipient's share of deliveries they opened as a person (machine opens never count) over the
+run's sends from the second cycle on (the first explores), against the same share before the
+run (regression adjustment, :mod:`overture.stats.adjusted`), treated against the holdout, which
+got the usual newsletter every week. Pooling the weeks per person, and adjusting for how each
+person read before, is what makes a +20% lift provable on a list of tens of thousands (and
+removes the luck of a holdout that drew keener readers); the interval is set so that reading it
+once per cycle of the budget keeps the overall error at 5%.
+
+The measurement's value is the treated rate and its baseline the holdout's (adjusted), so the
+objective is met only when the lower bound of the lift clears the target. The latest cycle
+alone, raw opens beside human opens, is in the detail.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from overture.agents import Environment
+from overture.data import CustomerStore
 from overture.objective import Objective
 from overture.records import Measurement, TaskLedger
 from overture.specialists.compliance import CONTROL
 from overture.specialists.context import newsletter_context
-from overture.specialists.results import campaign_counts
-from overture.stats import lift_confidence_sequence
+from overture.specialists.results import campaign_counts, person_outcomes
+from overture.stats import adjusted_lift_interval
 
 __all__ = ["ALPHA", "holdout_lift"]
 
@@ -23,40 +33,64 @@ ALPHA = 0.05
 
 
 def holdout_lift(objective: Objective, env: Environment, ledger: TaskLedger) -> Measurement:
-    """Measure the latest reported cycle's human-open lift over the holdout."""
+    """Measure the human-open lift over the holdout of the cycles reported so far."""
     report = ledger.fact("report.latest")
     now = env.clock.now()
     if report is None or not isinstance(report.value, dict):
         return Measurement(metric=objective.metric.value, value=None, baseline=0.0, at=now)
     campaign = str(report.value["campaign_id"])
-    counts = campaign_counts(newsletter_context(env).store, campaign)
+    store = newsletter_context(env).store
+    counts = campaign_counts(store, campaign)
     treated = [c for c in counts if c.arm != CONTROL]
     control = [c for c in counts if c.arm == CONTROL]
     t_open, t_n = sum(c.human_openers for c in treated), sum(c.delivered for c in treated)
     c_open, c_n = sum(c.human_openers for c in control), sum(c.delivered for c in control)
-    if not t_n or not c_n or not c_open:
+    prefix, _, last = campaign.rpartition("-c")
+    started = _first_send(store, f"{prefix}-c0")
+    if not t_n or not c_n or not c_open or not last.isdigit() or started is None:
         return Measurement(metric=objective.metric.value, value=None, baseline=0.0, at=now)
-    lift = lift_confidence_sequence(t_open, t_n, c_open, c_n, alpha=ALPHA, horizon=t_n + c_n)
-    base = c_open / c_n
+    cycles = list(range(1, int(last) + 1)) or [0]
+    people = person_outcomes(store, [f"{prefix}-c{k}" for k in cycles], started)
+    arm_t, arm_c = ~people.control, people.control
+    lift = adjusted_lift_interval(
+        (people.opened[arm_t], people.before[arm_t]),
+        (people.opened[arm_c], people.before[arm_c]),
+        alpha=ALPHA,
+        looks=objective.budgets.max_cycles,
+    )
+    base = float(people.opened[arm_c].mean())
     return Measurement(
         metric=objective.metric.value,
-        value=t_open / t_n,
+        value=base * (1 + lift.estimate),
         baseline=base,
         lower=base * (1 + lift.lower),
         upper=base * (1 + lift.upper),
-        sample_size=t_n + c_n,
+        sample_size=int(people.opened.size),
         at=now,
         detail={
             "campaign_id": campaign,
+            "cycles": list(cycles),
             "lift": round(lift.estimate, 6),
             "lift_lower": round(lift.lower, 6),
             "lift_upper": round(lift.upper, 6),
+            "people_treated": int(arm_t.sum()),
+            "people_holdout": int(arm_c.sum()),
+            "latest_lift": round((t_open / t_n) / (c_open / c_n) - 1, 6),
             "treated_human_openers": t_open,
             "treated_delivered": t_n,
             "control_human_openers": c_open,
             "control_delivered": c_n,
             "treated_raw_openers": sum(c.raw_openers for c in treated),
             "control_raw_openers": sum(c.raw_openers for c in control),
-            "confidence": "anytime-valid confidence sequence, alpha 0.05",
+            "confidence": (
+                "per person over the cycles measured, adjusted for each person's human-open "
+                f"share before the run; 95% over up to {objective.budgets.max_cycles} readings"
+            ),
         },
     )
+
+
+def _first_send(store: CustomerStore, campaign_id: str) -> datetime | None:
+    rows = store.rows("SELECT min(sent_at) FROM sends WHERE campaign_id = ?", [campaign_id])
+    first = rows[0][0] if rows else None
+    return first if isinstance(first, datetime) else None

@@ -7,11 +7,15 @@ with them), so both read the same numbers the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
 
 from overture.data import CustomerStore
 from overture.data.metrics import audience_sql
 
-__all__ = ["ArmCounts", "campaign_counts"]
+__all__ = ["ArmCounts", "PersonOutcomes", "campaign_counts", "person_outcomes"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,63 @@ def campaign_counts(store: CustomerStore, campaign_id: str) -> list[ArmCounts]:
         ArmCounts(str(arm), str(seg), int(str(d)), int(str(h)), int(str(r)))
         for arm, seg, d, h, r in rows
     ]
+
+
+@dataclass(frozen=True, eq=False)
+class PersonOutcomes:
+    """One entry per recipient delivered at least once in the window."""
+
+    control: npt.NDArray[np.bool_]
+    """In the holdout."""
+    opened: npt.NDArray[np.float64]
+    """Share of their deliveries in the window they opened as a person."""
+    before: npt.NDArray[np.float64]
+    """The same share before ``history_before`` (the mean of everyone's, when they had none)."""
+
+
+def person_outcomes(
+    store: CustomerStore, campaign_ids: list[str], history_before: datetime
+) -> PersonOutcomes:
+    """Each recipient's human-open share over ``campaign_ids`` and over the history before.
+
+    Machine opens never count; a message opened several times counts once.
+    """
+    marks = ", ".join("?" for _ in campaign_ids)
+    rows = store.execute(
+        f"""WITH delivered AS (
+               SELECT source, campaign_id, contact_id FROM deliveries
+               WHERE campaign_id IN ({marks})),
+           human AS (
+               SELECT DISTINCT source, campaign_id, contact_id FROM opens
+               WHERE NOT is_machine_open AND campaign_id IN ({marks})),
+           arms AS (
+               SELECT source, contact_id, bool_or(arm = 'control') AS control FROM events
+               WHERE kind = 'email' AND event_type = 'sent' AND campaign_id IN ({marks})
+               GROUP BY ALL),
+           window_counts AS (
+               SELECT d.source, d.contact_id, count(*) AS n, count(h.contact_id) AS k
+               FROM delivered d LEFT JOIN human h USING (source, campaign_id, contact_id)
+               GROUP BY ALL),
+           past_delivered AS (
+               SELECT source, contact_id, count(*) AS n FROM deliveries
+               WHERE delivered_at < ? GROUP BY ALL),
+           past_human AS (
+               SELECT source, contact_id, count(DISTINCT campaign_id) AS k FROM opens
+               WHERE NOT is_machine_open AND delivered_at < ? GROUP BY ALL)
+           SELECT coalesce(a.control, false) AS control, w.k / w.n AS opened,
+                  coalesce(coalesce(ph.k, 0) / pd.n, -1.0) AS before
+           FROM window_counts w
+           LEFT JOIN arms a USING (source, contact_id)
+           LEFT JOIN past_delivered pd USING (source, contact_id)
+           LEFT JOIN past_human ph USING (source, contact_id)
+           ORDER BY w.source, w.contact_id""",
+        [*campaign_ids, *campaign_ids, *campaign_ids, history_before, history_before],
+    ).fetchnumpy()
+    before = np.asarray(rows["before"], dtype=np.float64)  # -1 where there is no history
+    known = before >= 0
+    before[~known] = float(before[known].mean()) if known.any() else 0.0
+    return PersonOutcomes(
+        control=np.asarray(rows["control"], dtype=np.bool_),
+        opened=np.asarray(rows["opened"], dtype=np.float64),
+        before=before,
+    )

@@ -1,12 +1,13 @@
 """Pure statistics for experiments and for judging objectives.
 
 Intervals for a rate, beta-binomial posteriors and Thompson allocation, anytime-valid
-confidence sequences for treatment against holdout, power and sample size, false discovery
-control, sample ratio mismatch, and empirical-Bayes shrinkage. Everything here is a pure
-function or a frozen dataclass; randomness comes only from a ``numpy.random.Generator``
-passed in.
+confidence sequences for treatment against holdout, a per-person lift adjusted for the
+pre-period, power and sample size, false discovery control, sample ratio mismatch, and
+empirical-Bayes shrinkage. Everything here is a pure function or a frozen dataclass;
+randomness comes only from a ``numpy.random.Generator`` passed in.
 """
 
+from overture.stats.adjusted import adjusted_lift_interval, bonferroni_z
 from overture.stats.beta_binomial import BetaPosterior, expected_loss, probability_best
 from overture.stats.confidence_sequences import (
     LiftInterval,
@@ -34,8 +35,10 @@ __all__ = [
     "Interval",
     "LiftInterval",
     "SRMResult",
+    "adjusted_lift_interval",
     "benjamini_hochberg",
     "benjamini_yekutieli",
+    "bonferroni_z",
     "difference_confidence_sequence",
     "estimate_prior_strength",
     "expected_loss",
