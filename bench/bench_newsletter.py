@@ -101,7 +101,7 @@ def _overture(scenario: str, seed: int, root: Path) -> dict[str, object]:
     in_holdout = index[~treated]
     opened = {True: 0, False: 0}
     delivered = {True: 0, False: 0}
-    for _, send in list(enumerate(simulation.truth.sends))[1:] or [(0, simulation.truth.sends[0])]:
+    for send in simulation.truth.sends[1:] or simulation.truth.sends[:1]:
         holdout = np.isin(send.contacts, in_holdout)
         for side in (True, False):
             rows = (holdout == side) & send.delivered

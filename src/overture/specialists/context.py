@@ -8,13 +8,14 @@ by run and cycle, and a fact names the key.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from overture.agents import Environment
 from overture.data import CustomerStore
+from overture.records import Measurement
 
 __all__ = ["NewsletterContext", "assign_buckets", "bucket_of", "newsletter_context"]
 
@@ -43,6 +44,9 @@ class NewsletterContext:
     folder: Path
     """Scratch space for files handed to the store's importer."""
     brand: str = "Northwind"
+    measured: dict[str, Measurement] = field(default_factory=dict[str, Measurement])
+    """The measure's reading for each reported campaign: the conductor measures after every
+    turn, and the store changes only when the next campaign is reported."""
 
     def close(self) -> None:
         self.store.close()

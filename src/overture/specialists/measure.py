@@ -39,7 +39,16 @@ def holdout_lift(objective: Objective, env: Environment, ledger: TaskLedger) -> 
     if report is None or not isinstance(report.value, dict):
         return Measurement(metric=objective.metric.value, value=None, baseline=0.0, at=now)
     campaign = str(report.value["campaign_id"])
-    store = newsletter_context(env).store
+    context = newsletter_context(env)
+    found = context.measured.get(campaign)
+    if found is None:
+        found = context.measured[campaign] = _measure(objective, context.store, campaign, now)
+    return found.model_copy(update={"at": now})
+
+
+def _measure(
+    objective: Objective, store: CustomerStore, campaign: str, now: datetime
+) -> Measurement:
     counts = campaign_counts(store, campaign)
     treated = [c for c in counts if c.arm != CONTROL]
     control = [c for c in counts if c.arm == CONTROL]
