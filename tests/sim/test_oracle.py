@@ -50,6 +50,27 @@ def test_the_expected_rate_is_what_the_channel_realizes(world: Simulation) -> No
     assert abs(sent.human_open_rate - expected) < 4 * se
 
 
+def test_a_past_send_is_scored_with_the_fatigue_its_recipients_carried_into_it(
+    world: Simulation,
+) -> None:
+    first = world.static_plan(0)
+    world.send(first, "week-0")
+    plan = world.static_plan(1)
+    sent = world.send(plan, "week-1")
+    assert sent is not None
+    carried = sent.load_of(plan.contacts)
+    assert (carried > 0).all()  # last week's send still weighs on everyone
+    delivered = sent.delivered
+    then = world.oracle.open_probabilities(plan, carried)
+    assert then[delivered] == pytest.approx(sent.open_probability[delivered], rel=0.01)
+    # Scored after the fact without it, the send would count its own weight against itself.
+    now = world.oracle.open_probabilities(plan)
+    assert (now[delivered] <= then[delivered]).all()  # equal only at the chance's cap
+    assert now[delivered].mean() < 0.97 * then[delivered].mean()
+    with pytest.raises(KeyError, match="not recipients"):
+        sent.load_of(np.array([world.population.size - 1, world.population.size], np.int64))
+
+
 def test_best_plan_sends_at_the_chosen_local_hours(world: Simulation) -> None:
     day = world.send_day()
     best = world.oracle.best_rate(["Hello there", "5 tips for you"], hours=[9, 18], day=day)

@@ -16,7 +16,8 @@ from overture.records import OutcomeKind
 from overture.runs import AgentFinished, Measured, RunEnded
 from overture.specialists._facts import as_results
 from overture.specialists.copy_generator import LineSpec, supported_specs
-from overture.specialists.copywriter import FEATURE_NAMES, spec_vector
+from overture.specialists.line_effects import FEATURE_NAMES, spec_vector
+from overture.specialists.measure import measured_cycles
 from overture.specialists.results import campaign_counts
 from overture.workspace import Workspace
 
@@ -235,6 +236,15 @@ def test_the_reporter_says_what_worked_for_whom_from_the_counts(
         assert chosen["arm"] in rates
         assert rates[str(chosen["arm"])] == max(rates.values())
     assert "What worked for whom so far" in last.text
+
+
+def test_the_measure_pools_the_latest_half_of_the_budget_never_the_first_cycle() -> None:
+    assert measured_cycles(0, 8) == [0]  # nothing else to read yet
+    assert measured_cycles(1, 8) == [1]
+    assert measured_cycles(3, 8) == [1, 2, 3]
+    assert measured_cycles(7, 8) == [4, 5, 6, 7]
+    assert measured_cycles(6, 5) == [4, 5, 6]
+    assert measured_cycles(1, 2) == [1]
 
 
 def test_the_measure_pools_people_from_the_second_cycle_on(

@@ -94,6 +94,8 @@ class Brief(BaseModel):
     instruction: str
     facts: tuple[Fact, ...] = ()
     cycle: int = 0
+    cycles_left: int | None = None
+    """Cycles the budget allows after this one (0: this is the last); None without a limit."""
     now: AwareDatetime
 
     def fact(self, key: str) -> JsonValue:

@@ -24,6 +24,7 @@ def build_brief(
     ledger: TaskLedger,
     cycle: int,
     now: datetime,
+    cycles_left: int | None = None,
     memory: tuple[Fact, ...] | None = None,
 ) -> tuple[Brief, int]:
     """The brief for ``spec`` and how many known facts were withheld from it.
@@ -42,6 +43,7 @@ def build_brief(
         instruction=instruction,
         facts=facts,
         cycle=cycle,
+        cycles_left=cycles_left,
         now=now,
     )
     withheld = 0 if memory is not None else len(ledger.facts) - len(facts)

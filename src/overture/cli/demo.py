@@ -75,8 +75,8 @@ def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> tuple[Ou
         "holdout",
         "lift [95% interval]",
         "target",
-        title="Human-open rate against the target: per person, every cycle from the second "
-        "on so far, adjusted for how each read before",
+        title="Human-open rate against the target: per person over the latest half of the "
+        "budget's cycles (never the first), adjusted for how each read before",
     )
     for row in rows.values():
         table.add_row(*row)

@@ -215,6 +215,7 @@ class Conductor:
             instruction=decision.instruction,
             ledger=s.ledger,
             cycle=s.cycle,
+            cycles_left=max(self.objective.budgets.max_cycles - 1 - s.cycle, 0),
             now=self.env.clock.now(),
             memory=memory_facts(s.recent, s.history, s.measurement) if full else None,
         )

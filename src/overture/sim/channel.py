@@ -353,6 +353,7 @@ class SimulatedEmailChannel:
                 clicked=clicked,
                 unsubscribed=unsubscribed,
                 complained=complained,
+                load=load,
             )
         )
 

@@ -118,18 +118,23 @@ class Oracle:
         self.truth = truth
         self._model = ResponseModel(population, scenario)
 
-    def open_probabilities(self, plan: Plan) -> F64:
-        """Each planned contact's chance of a human open if delivered."""
+    def open_probabilities(self, plan: Plan, load: F64 | None = None) -> F64:
+        """Each planned contact's chance of a human open if delivered.
+
+        ``load`` is each planned contact's fatigue load (a past send's :attr:`SendTruth.load`,
+        to score another plan for the same moment); by default, the load the truth holds now.
+        """
         contacts = plan.contacts
         moments = plan.send_at + _DELIVERY_LAG
         hour, weekday = local_clock(self.population, contacts, moments)
         table = subject_table(plan.subjects)
-        load = self._load(contacts, moments)
+        if load is None:
+            load = self._load(contacts, moments)
         return self._model.open_probability(contacts, hour, weekday, table, plan.subject, load)
 
-    def expected_rate(self, plan: Plan) -> float:
-        """Expected human opens per delivered message under ``plan``."""
-        chance = self.open_probabilities(plan)
+    def expected_rate(self, plan: Plan, load: F64 | None = None) -> float:
+        """Expected human opens per delivered message under ``plan`` (``load``: as above)."""
+        chance = self.open_probabilities(plan, load)
         valid = ~self.population.invalid[plan.contacts]
         return float(chance[valid].mean()) if valid.any() else 0.0
 

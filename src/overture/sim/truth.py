@@ -38,6 +38,17 @@ class SendTruth:
     clicked: B
     unsubscribed: B
     complained: B
+    load: npt.NDArray[np.float64]
+    """The fatigue load each recipient carried into this send (recent sends, decayed)."""
+
+    def load_of(self, contacts: I64) -> npt.NDArray[np.float64]:
+        """The load ``contacts`` carried into this send; each must be one of its recipients."""
+        order = np.argsort(self.contacts, kind="stable")
+        at = np.searchsorted(self.contacts, contacts, sorter=order)
+        found = order[np.minimum(at, order.shape[0] - 1)] if order.size else at
+        if not order.size or not np.array_equal(self.contacts[found], contacts):
+            raise KeyError(f"some contacts were not recipients of '{self.campaign_id}'")
+        return self.load[found]
 
     @property
     def human_open_rate(self) -> float:

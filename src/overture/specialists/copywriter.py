@@ -19,6 +19,7 @@ model then only conducts), ``model`` requires one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import asdict
 
@@ -34,19 +35,18 @@ from overture.records import Fact, Usage
 from overture.specialists._facts import as_dicts, as_results
 from overture.specialists.base import Specialist
 from overture.specialists.copy_generator import (
-    TOPICS,
     LineSpec,
     SubjectLine,
     explore_specs,
     generate_lines,
     supported_specs,
 )
+from overture.specialists.line_effects import FEATURE_NAMES, fit_line_effects, spec_vector
 from overture.specialists.model_writer import LineRejection, ModelLineWriter
-from overture.stats import FeatureCounts, FeatureModel, fit_feature_model
+from overture.stats import FeatureModel
 
 __all__ = [
     "BRAND_VOICE_SETTING",
-    "FEATURE_NAMES",
     "WRITER_SETTING",
     "Candidate",
     "Copywriter",
@@ -55,12 +55,9 @@ __all__ = [
     "WriteRequest",
     "arm_id",
     "model_writer_for",
-    "spec_vector",
 ]
 
 LINES_PER_CYCLE = 6
-FEATURE_NAMES = ("personalized", "short", "long", "question", "number", "urgency", "emoji", *TOPICS)
-"""The features the model learns an effect for (medium length and no topic are the reference)."""
 WRITER_SETTING = "copy.writer"
 """Run setting: ``model`` or ``offline``; unset means the model when the run has one."""
 BRAND_VOICE_SETTING = "brand_voice"
@@ -220,12 +217,18 @@ class Copywriter(Specialist):
         )
         segments = [str(s["id"]) for s in as_dicts(brief.fact("segments"))]
         rng = np.random.default_rng(self.env.seed * 1000 + brief.cycle)
-        model = _model(tried, results, segments)
+        model = fit_line_effects(
+            {arm: _spec(c.spec) for arm, c in tried.items()}, results, segments
+        )
         if model is None:
             specs = explore_specs(LINES_PER_CYCLE, seed=self.env.seed + brief.cycle)
             why = "no results yet: lines that cover every feature between them"
+        elif brief.cycles_left == 0:
+            specs = _choose(model, segments, rng, explore=False)
+            why = "the budget's last send: each segment's best line by the learned feature "
+            why += "effects, nothing sent only to learn"
         else:
-            specs = _choose(model, segments, rng)
+            specs = _choose(model, segments, rng, explore=True)
             why = "each segment's best line by the learned feature effects, and one drawn per "
             why += "segment where the effects are still uncertain"
         by_spec = _by_spec(tried.values(), results)
@@ -305,44 +308,38 @@ class Copywriter(Specialist):
         return [c for c in lines if c is not None], by_model.usage, note
 
 
-def spec_vector(spec: LineSpec) -> tuple[float, ...]:
-    """The spec's features as 0/1 in :data:`FEATURE_NAMES` order."""
-    on = spec.features
-    return tuple(1.0 if name in on else 0.0 for name in FEATURE_NAMES)
-
-
-def _model(
-    tried: dict[str, Candidate], results: dict[str, dict[str, list[int]]], segments: list[str]
-) -> FeatureModel | None:
-    counts = [
-        FeatureCounts(segment, spec_vector(_spec(tried[arm].spec)), opened, delivered)
-        for arm, by_segment in results.items()
-        if arm in tried
-        for segment, (opened, delivered) in by_segment.items()
-        if segment in segments
-    ]
-    if not counts or not segments:
-        return None
-    return fit_feature_model(counts, segments, len(FEATURE_NAMES))
-
-
-def _choose(model: FeatureModel, segments: list[str], rng: np.random.Generator) -> list[LineSpec]:
-    """Each segment's best spec by the posterior mean, then one Thompson draw per segment."""
+def _choose(
+    model: FeatureModel, segments: list[str], rng: np.random.Generator, *, explore: bool
+) -> list[LineSpec]:
+    """Each segment's best spec by the posterior mean, then (while later cycles can use what it
+    teaches) each segment's best spec by one Thompson draw, when the draw disagrees; at least
+    three lines, the segments' runners-up by the mean."""
     specs = supported_specs()
     matrix = _spec_matrix()
+    means = [np.argsort(-(matrix @ model.effects(seg)), kind="stable") for seg in segments]
     chosen: list[LineSpec] = []
-    for scores in (
-        *(matrix @ model.effects(seg) for seg in segments),
-        *(matrix @ model.sample_effects(seg, rng) for seg in segments),
-    ):
-        for k in np.argsort(-scores, kind="stable"):
-            if specs[int(k)] not in chosen:
-                chosen.append(specs[int(k)])
-                break
-        if len(chosen) >= LINES_PER_CYCLE:
-            break
+    for order in means:
+        _add_first_new(chosen, specs, order)
+    if explore:
+        for seg in segments:
+            drawn = specs[int(np.argmax(matrix @ model.sample_effects(seg, rng)))]
+            if drawn not in chosen:
+                chosen.append(drawn)
     # At least three lines a send, whatever the model says.
-    return explore_specs(max(len(chosen), 3), seed=int(rng.integers(1 << 31)), include=chosen)
+    for order in itertools.cycle(means):
+        if len(chosen) >= 3:
+            break
+        _add_first_new(chosen, specs, order)
+    return chosen[:LINES_PER_CYCLE]
+
+
+def _add_first_new(
+    chosen: list[LineSpec], specs: tuple[LineSpec, ...], order: npt.NDArray[np.intp]
+) -> None:
+    for k in order:
+        if specs[int(k)] not in chosen:
+            chosen.append(specs[int(k)])
+            return
 
 
 def _spec_matrix() -> npt.NDArray[np.float64]:

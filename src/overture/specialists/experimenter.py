@@ -2,13 +2,18 @@
 
 Design: every candidate line is an arm, a fixed holdout keeps the usual newsletter, and a power
 calculation says how large an arm must be to see the lift the objective asks for (shown before
-the send). Allocation: a line without enough sends yet gets a small fixed exploration share;
-the rest goes by Thompson sampling on human opens, per segment: a line is judged on the
-segment's own counts once it has enough sends there and on everyone's until then (a floor per
-arm); a segment where no line has enough sends yet gets the pooled allocation and is reported
-as "insufficient data". Analysis: beta-binomial posteriors
-(probability best, expected loss) and, against the holdout, p-values controlled for multiple
-testing with Benjamini-Hochberg.
+the send). Allocation: Thompson sampling on human opens, per segment, through the model of what
+each feature of a line is worth there (:mod:`overture.specialists.line_effects`, fitted to every
+line tried): each line gets the share of the segment's sends equal to its posterior chance of
+being the segment's best, so a line's record informs every line that shares its features, and a
+small segment borrows from everyone. Within a budget of cycles, that share is mixed with the
+posterior mean's choice by :func:`exploration_weight` (the share of sends still to come), so
+the run learns early and uses what it learned late; the last send explores nothing. Every line
+keeps a floor, and a line with fewer than :data:`MIN_SENDS_PER_ARM` sends a larger exploration
+share, scaled the same way. A
+segment where no line has enough sends yet is reported as "insufficient data". Analysis:
+beta-binomial posteriors (probability best, expected loss) and, against the holdout, p-values
+controlled for multiple testing with Benjamini-Hochberg.
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import BaseModel
+import numpy.typing as npt
+from pydantic import BaseModel, Field, JsonValue
 from scipy.stats import norm
 
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.records import Fact
 from overture.specialists._facts import as_dict, as_dicts, as_results
 from overture.specialists.base import Specialist
+from overture.specialists.copy_generator import LineSpec
+from overture.specialists.line_effects import chance_best, fit_line_effects, spec_vector
 from overture.stats import (
     BetaPosterior,
     benjamini_hochberg,
@@ -30,17 +38,17 @@ from overture.stats import (
     minimum_detectable_effect,
     probability_best,
     sample_size_two_proportions,
-    thompson_allocation,
 )
 
-__all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest"]
+__all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest", "exploration_weight"]
 
 HOLDOUT_SHARE = 0.10
 MIN_SENDS_PER_ARM = 200
-"""Sends an arm needs in a segment before Thompson sampling reweights it there."""
+"""Sends a line needs before it loses its exploration share."""
 FLOOR = 0.02
+"""Share of each segment's sends every line keeps."""
 NEW_ARM_SHARE = 0.05
-"""Share of the send each line without enough results yet gets, to learn about it."""
+"""Share of each segment's sends a line without enough results yet keeps, to learn about it."""
 CONTROL = "control"
 
 Counts = dict[str, dict[str, tuple[int, int]]]
@@ -60,9 +68,14 @@ class Power(BaseModel):
 
 class AllocationRequest(BaseModel):
     arms: list[str]
+    specs: dict[str, dict[str, JsonValue]]
+    """Each line's features (every line with results, and every arm)."""
     segments: list[str]
     results: dict[str, dict[str, list[int]]]
     seed: int
+    explore: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Weight of learning against using what is known: 1 is plain Thompson sampling, 0 sends
+    each segment to its best line by the posterior mean (floors aside)."""
 
 
 class Allocation(BaseModel):
@@ -113,46 +126,38 @@ def _power(request: PowerRequest, _: ToolContext) -> Power:
     )
 
 
-def _shares(arms: dict[str, tuple[int, int]], rng: np.random.Generator) -> dict[str, float]:
-    """New arms get a fixed exploration share; the rest goes by Thompson sampling."""
-    new = [arm for arm, (_, n) in arms.items() if n < MIN_SENDS_PER_ARM]
-    seasoned = {arm: counts for arm, counts in arms.items() if arm not in new}
-    if not seasoned:
-        return {arm: 1 / len(arms) for arm in arms}
-    explore = min(NEW_ARM_SHARE * len(new), 0.5)
-    thompson = thompson_allocation(seasoned, rng, floor=FLOOR, min_trials_per_arm=MIN_SENDS_PER_ARM)
-    shares = {arm: (1 - explore) * share for arm, share in thompson.items()}
-    shares.update({arm: explore / len(new) for arm in new})
-    return shares
-
-
 def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
     counts = _counts(request.results)
     rng = np.random.default_rng(request.seed)
-    pooled = {
-        arm: (
-            sum(v[0] for v in counts.get(arm, {}).values()),
-            sum(v[1] for v in counts.get(arm, {}).values()),
-        )
-        for arm in request.arms
-    }
-    pooled_shares = _shares(pooled, rng)
+    specs = {arm: LineSpec(**spec) for arm, spec in request.specs.items()}  # type: ignore[arg-type]
+    model = fit_line_effects(specs, request.results, request.segments)
+    vectors = np.array([spec_vector(specs[arm]) for arm in request.arms], dtype=np.float64)
+    sent = {arm: sum(v[1] for v in counts.get(arm, {}).values()) for arm in request.arms}
+    # Every line keeps the floor; one with too few sends anywhere keeps an exploration share,
+    # scaled like the rest of the exploration.
+    floors = np.array(
+        [
+            max(NEW_ARM_SHARE * request.explore, FLOOR) if sent[arm] < MIN_SENDS_PER_ARM else FLOOR
+            for arm in request.arms
+        ]
+    )
+    floors *= min(1.0, 0.5 / floors.sum())
     shares: dict[str, dict[str, float]] = {}
     insufficient: list[str] = []
     best: dict[str, dict[str, float]] = {}
     loss: dict[str, dict[str, float]] = {}
     for segment in request.segments:
         arms = {arm: counts.get(arm, {}).get(segment, (0, 0)) for arm in request.arms}
-        # An arm is judged on this segment's own counts once it has enough sends there, and on
-        # everyone's until then; a segment where no arm has enough yet gets the pooled shares.
-        own = {arm for arm, (_, n) in arms.items() if n >= MIN_SENDS_PER_ARM}
-        if not own:
-            insufficient.append(segment)
-            shares[segment] = pooled_shares
+        if not any(n >= MIN_SENDS_PER_ARM for _, n in arms.values()):
+            insufficient.append(segment)  # the model leans on everyone's counts here
+        if model is None:
+            chance = np.full(len(request.arms), 1 / len(request.arms))
         else:
-            shares[segment] = _shares(
-                {a: arms[a] if a in own else pooled[a] for a in request.arms}, rng
-            )
+            greedy = _one_hot(vectors @ model.effects(segment))
+            sampled = chance_best(model, segment, vectors, rng) if request.explore else greedy
+            chance = (1.0 - request.explore) * greedy + request.explore * sampled
+        split = floors + (1.0 - floors.sum()) * chance
+        shares[segment] = dict(zip(request.arms, split.tolist(), strict=True))
         posteriors = {arm: BetaPosterior.from_counts(s, n) for arm, (s, n) in arms.items()}
         best[segment] = {k: round(v, 4) for k, v in probability_best(posteriors, rng).items()}
         loss[segment] = {k: round(v, 6) for k, v in expected_loss(posteriors, rng).items()}
@@ -162,6 +167,22 @@ def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
         probability_best=best,
         expected_loss=loss,
     )
+
+
+def exploration_weight(cycle: int, cycles_left: int | None) -> float:
+    """How much this cycle's allocation should serve learning: the share of the run's sends
+    still to come after it. Plain Thompson sampling is tuned for an endless run; within a budget
+    of sends, what a send teaches is worth less the fewer sends are left to use it, and nothing
+    at the last one."""
+    if cycles_left is None:
+        return 1.0
+    return cycles_left / (cycle + cycles_left) if cycle + cycles_left else 0.0
+
+
+def _one_hot(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    chance = np.zeros(scores.shape[0])
+    chance[int(np.argmax(scores))] = 1.0
+    return chance
 
 
 def _compare(request: ControlComparison, _: ToolContext) -> Comparison:
@@ -195,7 +216,11 @@ class Experimenter(Specialist):
             "power", "Sample size and detectable effect.", PowerRequest, Power, _power
         )
         self.allocate = Tool(
-            "allocate", "Thompson allocation per segment.", AllocationRequest, Allocation, _allocate
+            "allocate",
+            "Thompson allocation per segment on the line-feature model.",
+            AllocationRequest,
+            Allocation,
+            _allocate,
         )
         self.compare = Tool(
             "compare_to_holdout",
@@ -208,7 +233,7 @@ class Experimenter(Specialist):
             name=self.name,
             purpose="Design this cycle's subject-line test: arms, holdout, power and allocation",
             needs=frozenset({"copy.candidates", "baseline", "segments"}),
-            wants=frozenset({"experiment.results"}),
+            wants=frozenset({"experiment.results", "copy.tried"}),
             provides=frozenset({"experiment.design"}),
             tools=(self.power, self.allocate, self.compare),
             per_cycle=True,
@@ -231,10 +256,16 @@ class Experimenter(Specialist):
             ),
             brief,
         )
+        tried = as_dicts(brief.fact("copy.tried")) if brief.has("copy.tried") else []
         allocation = self.use(
             self.allocate,
             AllocationRequest(
-                arms=arms, segments=segments, results=results, seed=self.env.seed + brief.cycle
+                arms=arms,
+                specs={str(c["id"]): as_dict(c["spec"]) for c in (*tried, *candidates)},
+                segments=segments,
+                results=results,
+                seed=self.env.seed + brief.cycle,
+                explore=exploration_weight(brief.cycle, brief.cycles_left),
             ),
             brief,
         )
@@ -259,7 +290,7 @@ class Experimenter(Specialist):
             f"{power.minimum_detectable_effect:.1%}. "
             + (
                 f"Insufficient data in {', '.join(allocation.insufficient)}: "
-                "pooled allocation there. "
+                "allocated there mostly on everyone's results. "
                 if allocation.insufficient
                 else ""
             )

@@ -51,7 +51,7 @@ class FeatureModel:
     def _effects(self, params: F64, segment: str) -> F64:
         s, f = len(self.segments), self.width
         k = self.segments.index(segment)
-        return params[s : s + f] + params[s + f * (k + 1) : s + f * (k + 2)]
+        return params[..., s : s + f] + params[..., s + f * (k + 1) : s + f * (k + 2)]
 
     def effects(self, segment: str) -> F64:
         """Posterior mean log-odds effect of each feature in ``segment``."""
@@ -59,8 +59,12 @@ class FeatureModel:
 
     def sample_effects(self, segment: str, rng: np.random.Generator) -> F64:
         """One Thompson draw of the feature effects in ``segment``."""
-        draw = rng.multivariate_normal(self.mean, self.covariance, method="cholesky")
-        return self._effects(draw, segment)
+        return self.effect_draws(segment, rng, 1)[0]
+
+    def effect_draws(self, segment: str, rng: np.random.Generator, draws: int) -> F64:
+        """``draws`` posterior draws of the feature effects in ``segment``, one per row."""
+        params = rng.multivariate_normal(self.mean, self.covariance, size=draws, method="cholesky")
+        return self._effects(params, segment)
 
     def effect_sd(self, segment: str) -> F64:
         """Posterior standard deviation of each feature's effect in ``segment``."""
