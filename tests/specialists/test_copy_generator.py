@@ -19,13 +19,13 @@ from overture.specialists.copy_generator import (
     TOPICS,
     LineSpec,
     SubjectLine,
-    explore_specs,
     generate_lines,
     is_supported,
     neighbours,
     phrasings,
     supported_specs,
 )
+from overture.specialists.line_effects import informative_specs
 
 BRANDS = ("Northwind", "Acme", "Blue Fox Outfitters", "Maison Dorée", "The Loft", "Z")
 NBSP = "\u00a0"
@@ -107,7 +107,7 @@ def test_a_lead_lowers_the_next_word_but_never_the_brand() -> None:
 
 
 def test_generation_is_deterministic_per_seed_and_varies_across_seeds() -> None:
-    specs = explore_specs(8, seed=3)
+    specs = informative_specs(8, seed=3)
     first = generate_lines(specs, brand="Northwind", seed=11)
     assert first == generate_lines(specs, brand="Northwind", seed=11)
     others = {tuple(generate_lines(specs, brand="Northwind", seed=s)) for s in range(8)}
@@ -125,25 +125,8 @@ def test_repeated_specs_get_distinct_texts_until_phrasings_run_out() -> None:
         generate_lines([spec] * (available + 1), brand="Northwind", seed=0)
 
 
-def test_explore_specs_covers_every_feature_and_keeps_the_included_ones() -> None:
-    winner = LineSpec(personalized=True, question=True, topic="tips")
-    specs = explore_specs(6, seed=5, include=[winner, winner])
-    assert specs[0] == winner
-    assert len(specs) == len(set(specs)) == 6
-    assert all(is_supported(spec) for spec in specs)
-    covered = frozenset().union(*(spec.features for spec in specs))
-    assert covered == CLAIMABLE
-    assert explore_specs(6, seed=5, include=[winner]) == specs
-    assert explore_specs(0, seed=1) == []
-    assert len(explore_specs(len(supported_specs()) + 5, seed=1)) == len(supported_specs())
-
-
-def test_explore_specs_refuses_what_it_cannot_keep() -> None:
-    with pytest.raises(UsageError, match="must be included"):
-        explore_specs(1, seed=0, include=[LineSpec(), LineSpec(emoji=True)])
+def test_an_unsupported_spec_is_refused() -> None:
     unsupported = next(spec for spec in ALL_SPECS if not is_supported(spec))
-    with pytest.raises(UsageError, match="no phrasing fits"):
-        explore_specs(3, seed=0, include=[unsupported])
     with pytest.raises(UsageError, match="no phrasing fits"):
         generate_lines([unsupported], brand="Northwind", seed=0)
 
@@ -225,11 +208,3 @@ def test_every_spec_is_written_or_refused_and_its_neighbours_are_writable(
             generate_lines([spec], brand="Northwind", seed=seed)
     for other in neighbours(spec):
         assert phrasings(other, brand="Acme")
-
-
-@settings(max_examples=15, deadline=None)
-@given(st.integers(min_value=5, max_value=20), st.integers(min_value=0, max_value=2**16))
-def test_explored_specs_cover_all_features_for_any_seed(count: int, seed: int) -> None:
-    specs = explore_specs(count, seed=seed)
-    assert len(set(specs)) == count
-    assert frozenset().union(*(spec.features for spec in specs)) == CLAIMABLE

@@ -3,7 +3,6 @@
 from overture.specialists.copy_generator import (
     LineSpec,
     SubjectLine,
-    explore_specs,
     generate_lines,
     is_supported,
     neighbours,
@@ -14,7 +13,6 @@ from overture.specialists.copy_generator import (
 __all__ = [
     "LineSpec",
     "SubjectLine",
-    "explore_specs",
     "generate_lines",
     "is_supported",
     "neighbours",

@@ -42,8 +42,8 @@ rabais", "Quoi de neuf chez Northwind ?"); "de" elides before a brand starting w
 before punctuation and "20%".
 
 A spec is *supported* when its pool is non-empty for every valid brand (1 to
-:data:`MAX_BRAND_LENGTH` characters, starting with a vowel or not); :func:`explore_specs` and
-:func:`neighbours` only return supported specs, and :func:`generate_lines` refuses others.
+:data:`MAX_BRAND_LENGTH` characters, starting with a vowel or not); :func:`neighbours` only
+returns supported specs, and :func:`generate_lines` refuses others.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ __all__ = [
     "LineSpec",
     "SubjectLine",
     "Topic",
-    "explore_specs",
     "generate_lines",
     "is_supported",
     "neighbours",
@@ -754,7 +753,8 @@ def _check_spec(spec: LineSpec) -> None:
     if not is_supported(spec):
         raise UsageError(
             f"no phrasing fits all of: {spec.rationale()}",
-            "relax one feature (often the length); explore_specs() and neighbours() "
+            "relax one feature (often the length); neighbours() and "
+            "line_effects.informative_specs() "
             "only return specs that can be written",
         )
 
@@ -789,58 +789,6 @@ def generate_lines(specs: Sequence[LineSpec], *, brand: str, seed: int) -> list[
         used |= {line.en, line.fr}
         lines.append(line)
     return lines
-
-
-def _values(spec: LineSpec) -> tuple[object, ...]:
-    return (
-        spec.personalized,
-        spec.length,
-        spec.question,
-        spec.number,
-        spec.urgency,
-        spec.emoji,
-        spec.topic,
-    )
-
-
-_FIELDS = 7  # a spec's fields: the most two specs can differ by
-
-
-def _distance(a: LineSpec, b: LineSpec) -> int:
-    return sum(x != y for x, y in zip(_values(a), _values(b), strict=True))
-
-
-def explore_specs(count: int, *, seed: int, include: Sequence[LineSpec] = ()) -> list[LineSpec]:
-    """``count`` distinct supported specs to test side by side, starting with ``include``.
-
-    The rest are picked greedily: first the spec that turns on the most features no chosen
-    spec has yet (so each feature is covered once ``count`` allows), then the one farthest from
-    every chosen spec, ties broken by a seeded shuffle.
-    """
-    chosen = list(dict.fromkeys(include))
-    for spec in chosen:
-        _check_spec(spec)
-    if count < len(chosen):
-        raise UsageError(
-            f"asked for {count} specs but {len(chosen)} must be included",
-            "raise count to at least the number of included specs",
-        )
-    rng = np.random.default_rng(seed)
-    every = supported_specs()
-    excluded = set(chosen)
-    pool = [every[int(i)] for i in rng.permutation(len(every)) if every[int(i)] not in excluded]
-    covered: set[str] = set().union(*(spec.features for spec in chosen))
-    # The distance from each candidate to its nearest chosen spec, kept up to date per pick.
-    spread = {spec: min((_distance(spec, c) for c in chosen), default=_FIELDS) for spec in pool}
-    while len(chosen) < count and pool:
-        # max() keeps the first of equals, so ties fall to the seeded shuffle.
-        best = max(pool, key=lambda spec: (len(spec.features - covered), spread[spec]))
-        pool.remove(best)
-        chosen.append(best)
-        covered |= best.features
-        for spec in pool:
-            spread[spec] = min(spread[spec], _distance(spec, best))
-    return chosen
 
 
 def neighbours(spec: LineSpec) -> list[LineSpec]:

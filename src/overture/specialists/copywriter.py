@@ -37,11 +37,15 @@ from overture.specialists.base import Specialist
 from overture.specialists.copy_generator import (
     LineSpec,
     SubjectLine,
-    explore_specs,
     generate_lines,
     supported_specs,
 )
-from overture.specialists.line_effects import FEATURE_NAMES, fit_line_effects, spec_vector
+from overture.specialists.line_effects import (
+    FEATURE_NAMES,
+    fit_line_effects,
+    informative_specs,
+    spec_vector,
+)
 from overture.specialists.model_writer import LineRejection, ModelLineWriter
 from overture.stats import FeatureModel
 
@@ -58,6 +62,8 @@ __all__ = [
 ]
 
 LINES_PER_CYCLE = 6
+FIRST_LINES = 12
+"""Lines of the first send: one more than the features, so every effect can be told apart."""
 WRITER_SETTING = "copy.writer"
 """Run setting: ``model`` or ``offline``; unset means the model when the run has one."""
 BRAND_VOICE_SETTING = "brand_voice"
@@ -221,8 +227,8 @@ class Copywriter(Specialist):
             {arm: _spec(c.spec) for arm, c in tried.items()}, results, segments
         )
         if model is None:
-            specs = explore_specs(LINES_PER_CYCLE, seed=self.env.seed + brief.cycle)
-            why = "no results yet: lines that cover every feature between them"
+            specs = informative_specs(FIRST_LINES, seed=self.env.seed + brief.cycle)
+            why = "no results yet: lines whose features, side by side, tell their effects apart"
         elif brief.cycles_left == 0:
             specs = _choose(model, segments, rng, explore=False)
             why = "the budget's last send: each segment's best line by the learned feature "

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from overture.specialists._facts import Results
-from overture.specialists.copy_generator import TOPICS, LineSpec
+from overture.specialists.copy_generator import TOPICS, LineSpec, supported_specs
 from overture.stats import FeatureCounts, FeatureModel, fit_feature_model
 
 __all__ = ["DRAWS", "FEATURE_NAMES", "chance_best", "fit_line_effects", "spec_vector"]
@@ -67,3 +67,28 @@ def chance_best(
     best = scores.max(axis=1, keepdims=True)
     winners = np.isclose(scores, best, rtol=0.0, atol=1e-12)
     return (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
+
+
+def informative_specs(count: int, *, seed: int) -> list[LineSpec]:
+    """``count`` supported specs whose features, side by side, tell their effects apart best.
+
+    Greedy D-optimal design: each pick is the spec that most increases the determinant of the
+    design's information matrix (intercept and :data:`FEATURE_NAMES`), that is the one least
+    predictable from the specs already chosen; ties fall to a seeded shuffle. Lines chosen to
+    cover features (one line with many of them) confound their effects; these do not, once
+    ``count`` exceeds the number of features.
+    """
+    every = supported_specs()
+    order = np.random.default_rng(seed).permutation(len(every))
+    specs = [every[int(k)] for k in order]
+    design = np.array([(1.0, *spec_vector(s)) for s in specs], dtype=np.float64)
+    information = 1e-3 * np.eye(design.shape[1])
+    chosen: list[int] = []
+    for _ in range(min(count, len(specs))):
+        # det(M + x x') = det(M) (1 + x' M^-1 x): the best pick maximizes x' M^-1 x.
+        gain = np.einsum("ij,jk,ik->i", design, np.linalg.inv(information), design)
+        gain[chosen] = -np.inf
+        pick = int(np.argmax(gain))
+        chosen.append(pick)
+        information += np.outer(design[pick], design[pick])
+    return [specs[k] for k in chosen]
