@@ -64,6 +64,11 @@ class Workspace:
         """Whether the runs database is the workspace's own file (it may not exist yet)."""
         return not os.environ.get(RUNS_URL_ENV)
 
+    @property
+    def local_system(self) -> bool:
+        """Whether DBOS's system database is the workspace's own file (it may not exist yet)."""
+        return not os.environ.get(SYSTEM_URL_ENV)
+
     def ensure(self) -> Workspace:
         """Create the folder if missing, and return self."""
         self.root.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from governance_support import NOW
 from overture.cli import ExitCode, run_cli
 from overture.clock import WallClock
 from overture.governance import ApprovalBook, AuditLog, governance_engine
+from overture.workspace import SYSTEM_URL_ENV
 
 DEFAULT = Path(__file__).parents[2] / "src" / "overture" / "governance" / "default_policy.toml"
 
@@ -110,3 +111,14 @@ def test_answering_needs_a_durable_workspace(
     (tmp_path / "dbos.sqlite").touch()
     assert run_cli(["reject", "g-1", "-w", str(tmp_path)]) == ExitCode.USAGE
     assert "no approval gate 'g-1'" in _out(capsys)[1]
+
+
+def test_a_system_database_elsewhere_is_not_looked_for_in_the_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "shared" / "dbos.sqlite"
+    monkeypatch.setenv(SYSTEM_URL_ENV, f"sqlite:///{elsewhere}")
+    workspace = tmp_path / "ws"
+    assert run_cli(["reject", "g-1", "-w", str(workspace)]) == ExitCode.USAGE
+    err = _out(capsys)[1]
+    assert "no durable run has used" not in err and "no approval gate 'g-1'" in err

@@ -96,7 +96,7 @@ def approvals(
 
 def _decide(approval_id: str, approved: bool, note: str, by: str | None, ws: Path | None) -> None:
     workspace = resolve_workspace(ws)
-    if workspace.system_url.startswith("sqlite") and not workspace.dbos_db.is_file():
+    if workspace.local_system and not workspace.dbos_db.is_file():
         raise UsageError(
             f"no durable run has used the workspace {workspace.root}",
             "pass the workspace the run uses with --workspace",
