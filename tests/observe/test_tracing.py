@@ -167,7 +167,7 @@ def _prose(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
 
 def test_a_model_call_that_fails_is_an_error_span_with_its_usage(runner: Runner) -> None:
     tracing = RunTracing.create("run-d", SpanStore(runner.store.engine))
-    decider = TracingDecider(FunctionModel(_prose), "acme:prose", 1, tracer=tracing.tracer)
+    decider = TracingDecider(FunctionModel(_prose), "acme:prose", retries=1, tracer=tracing.tracer)
     with pytest.raises(DecisionError):
         decider.next_step(_view())
     tracing.close()
@@ -199,10 +199,10 @@ def test_trace_run_wraps_both_and_keeps_the_decider_settings(
     )
     plain = PlainSteps(runner.store)
     steps, decider = trace_run(
-        "run-t", goal, runner.store, plain, Decider(offline_model(), "offline", 3)
+        "run-t", goal, runner.store, plain, Decider(offline_model(), "offline", retries=3)
     )
     assert isinstance(steps, TracingSteps) and isinstance(decider, TracingDecider)
-    assert decider.retries == 3 and decider.model_name == "offline"
+    assert decider.retries == 3 and decider.name == "offline"
     steps.record("end", lambda session: None)  # closes the run's tracing
 
 

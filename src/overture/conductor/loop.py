@@ -183,7 +183,7 @@ class Conductor:
             self._emit(
                 Decided(
                     progress=progress,
-                    model=self.decider.model_name,
+                    model=self.decider.name,
                     decider_input=view.model_dump(mode="json"),
                     usage=usage,
                     exchanges=exchanges,
@@ -439,7 +439,7 @@ class Conductor:
             PlanMade(
                 ledger=s.ledger,
                 reason=reason,
-                model=self.decider.model_name,
+                model=self.decider.name,
                 decider_input=view.model_dump(mode="json"),
                 usage=usage,
                 exchanges=exchanges,

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import JsonValue
 from pydantic_ai.models import Model
 
-from overture.models._loop import run_coroutine
-from overture.models.asking import DATA_NOTICE, DecisionError, PromptMask, ask_typed
+from overture.models.asking import DATA_NOTICE, DecisionError, PromptMask, RunModel
 from overture.models.decisions import DecisionInput, NextStep, Plan
 from overture.models.offline import OFFLINE_MODEL_NAME, offline_model
 from overture.models.providers import build_model
@@ -32,7 +30,6 @@ __all__ = [
 ]
 
 MODEL_ENV_VAR = "OVERTURE_MODEL"
-_T = TypeVar("_T", bound=BaseModel)
 
 _INSTRUCTIONS = (
     "You are the conductor of specialist marketing agents. The user message is a JSON "
@@ -60,38 +57,22 @@ def resolve_model(name: str, providers: Mapping[str, Callable[[str], Model]]) ->
 
 
 @dataclass
-class Decider:
-    """Asks one model the plan and next-step questions through pydantic-ai's model interface.
+class Decider(RunModel):
+    """The conductor's two questions, the plan and the next step, asked of the run's model.
 
     The answer is a call to the ``answer`` output tool whose schema is the answer's type; it is
-    validated here, and an invalid one is sent back once with the validation error to be fixed.
+    validated, and an invalid one is sent back once with the validation error to be fixed
+    (:meth:`RunModel.ask`).
     """
 
-    model: Model
-    model_name: str
-    retries: int = 1
-    masks: Callable[[], PromptMask] | None = None
-    """A fresh mask per exchange; personal data in the decider's input never reaches the model."""
-    _clean: set[str] = field(default_factory=set[str], init=False, repr=False)
-    """Strings a mask left unchanged: the same text is clean again (most of a decider's input
-    repeats from turn to turn: purposes, plans, instructions)."""
-
     def plan(self, view: DecisionInput) -> tuple[Plan, Usage]:
-        return run_coroutine(self._ask(Plan, view))
+        return self.ask(Plan, _prompt(view), instructions=_INSTRUCTIONS)
 
     def next_step(self, view: DecisionInput) -> tuple[NextStep, Usage]:
-        return run_coroutine(self._ask(NextStep, view))
+        return self.ask(NextStep, _prompt(view), instructions=_INSTRUCTIONS)
 
-    async def _ask(self, output: type[_T], view: DecisionInput) -> tuple[_T, Usage]:
-        return await ask_typed(
-            self.model,
-            self.model_name,
-            output,
-            # Through JSON text, as the run's log keeps it: the prompt is strict JSON (no
-            # Infinity), and a replay built from the log sends exactly the same request.
-            json.loads(view.model_dump_json()),
-            instructions=_INSTRUCTIONS,
-            retries=self.retries,
-            masker=self.masks() if self.masks is not None else None,
-            clean=self._clean,
-        )
+
+def _prompt(view: DecisionInput) -> JsonValue:
+    # Through JSON text, as the run's log keeps it: the prompt is strict JSON (no Infinity), and
+    # a replay built from the log sends exactly the same request.
+    return json.loads(view.model_dump_json())  # type: ignore[no-any-return]

@@ -175,7 +175,7 @@ class TracingDecider(Decider):
     def _traced(self, question: str, ask: Callable[[], tuple[R, Usage]]) -> tuple[R, Usage]:
         if self.tracer is None:
             return ask()
-        provider, model = split_model_name(self.model_name)
+        provider, model = split_model_name(self.name)
         with self.tracer.start_as_current_span(
             f"{attr.OP_CHAT} {model}",
             kind=trace.SpanKind.CLIENT,
@@ -191,10 +191,10 @@ class TracingDecider(Decider):
             try:
                 answer, usage = ask()
             except DecisionError as error:
-                _usage_attributes(span, self.model_name, error.usage)
+                _usage_attributes(span, self.name, error.usage)
                 span.set_status(Status(StatusCode.ERROR, str(error)))
                 raise
-            _usage_attributes(span, self.model_name, usage)
+            _usage_attributes(span, self.name, usage)
             return answer, usage
 
 
@@ -443,6 +443,10 @@ def trace_run(
         return steps, decider
     tracing = RunTracing.create(run_id, SpanStore(store.engine), endpoint)
     traced = TracingDecider(
-        decider.model, decider.model_name, decider.retries, decider.masks, tracer=tracing.tracer
+        decider.model,
+        decider.name,
+        masks=decider.masks,
+        retries=decider.retries,
+        tracer=tracing.tracer,
     )
     return TracingSteps(steps, tracing, store, run_id, objective.describe()), traced
