@@ -9,12 +9,12 @@ from pydantic import JsonValue, ValidationError
 
 from overture.agents import ToolContext
 from overture.ids import RunId, StepId
+from overture.specialists.base import exploration_weight
 from overture.specialists.experimenter import (
     FLOOR,
     NEW_ARM_SHARE,
     AllocationRequest,
     _allocate,  # pyright: ignore[reportPrivateUsage]
-    exploration_weight,
 )
 
 CONTEXT = ToolContext(RunId("r"), StepId(1), datetime(2026, 1, 5, tzinfo=UTC))

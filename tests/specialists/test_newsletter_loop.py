@@ -16,6 +16,7 @@ from overture.records import OutcomeKind
 from overture.runs import AgentFinished, Measured, RunEnded
 from overture.specialists._facts import as_results
 from overture.specialists.copy_generator import LineSpec, supported_specs
+from overture.specialists.experimenter import FLOOR
 from overture.specialists.line_effects import FEATURE_NAMES, spec_vector
 from overture.specialists.measure import measured_cycles
 from overture.specialists.results import campaign_counts
@@ -266,3 +267,29 @@ def test_the_measure_pools_people_from_the_second_cycle_on(
     assert people is not None
     assert (last["people_treated"], last["people_holdout"]) == (people[0] - people[1], people[1])
     assert "adjusted for each person's human-open share before the run" in str(last["confidence"])
+
+
+def test_the_budgets_last_send_explores_nothing(finished_run: tuple[Path, str, Runner]) -> None:
+    root, run_id, runner = finished_run
+    db = _db(root, run_id)
+    explored = dict(
+        db.execute(
+            "SELECT cycle, avg(explore::INT) FROM nl_schedule WHERE run_id = ? GROUP BY ALL",
+            [run_id],
+        ).fetchall()
+    )
+    assert 0.07 < explored[0] < 0.13 and explored[1] == 0  # a random hour for 10%, then none
+    finished = [
+        e.payload for e in runner.store.events(run_id) if isinstance(e.payload, AgentFinished)
+    ]
+    last_design = [p.output for p in finished if p.agent == "experimenter"][-1]
+    assert isinstance(last_design, dict) and last_design["cycle"] == 1
+    shares = last_design["shares"]
+    assert isinstance(shares, dict)
+    for by_arm in shares.values():
+        assert isinstance(by_arm, dict)
+        values = sorted(float(str(v)) for v in by_arm.values())
+        # Each segment to its best line by the posterior mean; the others keep the floor.
+        assert values[:-1] == pytest.approx([FLOOR] * (len(values) - 1), abs=1e-5)
+    last_copy = [p.text for p in finished if p.agent == "copywriter"][-1]
+    assert "the budget's last send" in last_copy

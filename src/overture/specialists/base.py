@@ -16,7 +16,7 @@ from overture.ids import RunId, StepId
 from overture.records import Evidence
 from overture.specialists.context import NewsletterContext, newsletter_context
 
-__all__ = ["Specialist"]
+__all__ = ["Specialist", "exploration_weight"]
 
 _In = TypeVar("_In", bound=BaseModel)
 _Out = TypeVar("_Out", bound=BaseModel)
@@ -54,3 +54,13 @@ class Specialist:
             )
         )
         return output
+
+
+def exploration_weight(cycle: int, cycles_left: int | None) -> float:
+    """How much this cycle's choices should serve learning: the share of the run's sends
+    still to come after it. Plain Thompson sampling is tuned for an endless run; within a budget
+    of sends, what a send teaches is worth less the fewer sends are left to use it, and nothing
+    at the last one."""
+    if cycles_left is None:
+        return 1.0
+    return cycles_left / (cycle + cycles_left) if cycle + cycles_left else 0.0

@@ -7,7 +7,8 @@ each feature of a line is worth there (:mod:`overture.specialists.line_effects`,
 line tried): each line gets the share of the segment's sends equal to its posterior chance of
 being the segment's best, so a line's record informs every line that shares its features, and a
 small segment borrows from everyone. Within a budget of cycles, that share is mixed with the
-posterior mean's choice by :func:`exploration_weight` (the share of sends still to come), so
+posterior mean's choice by the share of sends still to come
+(:func:`~overture.specialists.base.exploration_weight`), so
 the run learns early and uses what it learned late; the last send explores nothing. Every line
 keeps a floor, and a line with fewer than :data:`MIN_SENDS_PER_ARM` sends a larger exploration
 share, scaled the same way. A
@@ -28,7 +29,7 @@ from scipy.stats import norm
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.records import Fact
 from overture.specialists._facts import as_dict, as_dicts, as_results
-from overture.specialists.base import Specialist
+from overture.specialists.base import Specialist, exploration_weight
 from overture.specialists.copy_generator import LineSpec
 from overture.specialists.line_effects import chance_best, fit_line_effects, spec_vector
 from overture.stats import (
@@ -40,7 +41,7 @@ from overture.stats import (
     sample_size_two_proportions,
 )
 
-__all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest", "exploration_weight"]
+__all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest"]
 
 HOLDOUT_SHARE = 0.10
 MIN_SENDS_PER_ARM = 200
@@ -167,16 +168,6 @@ def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
         probability_best=best,
         expected_loss=loss,
     )
-
-
-def exploration_weight(cycle: int, cycles_left: int | None) -> float:
-    """How much this cycle's allocation should serve learning: the share of the run's sends
-    still to come after it. Plain Thompson sampling is tuned for an endless run; within a budget
-    of sends, what a send teaches is worth less the fewer sends are left to use it, and nothing
-    at the last one."""
-    if cycles_left is None:
-        return 1.0
-    return cycles_left / (cycle + cycles_left) if cycle + cycles_left else 0.0
 
 
 def _one_hot(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -4,18 +4,19 @@ A contact's own human opens by local hour are shrunk toward their segment's patt
 (a Dirichlet prior of strength :data:`PRIOR_STRENGTH`), so a thin history borrows from people
 like them. Machine opens are never used: a privacy proxy fetches at delivery, not when anyone
 reads. Hours stay inside the sending window in the contact's own time zone (quiet hours
-outside it), and a random exploration slice gets a random hour so the estimates keep learning.
+outside it), and a random exploration slice gets a random hour so the estimates keep learning;
+the slice shrinks with the share of the budget's sends still to come, and the last send has none.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, ToolContext
 from overture.records import Fact
-from overture.specialists.base import Specialist
+from overture.specialists.base import Specialist, exploration_weight
 from overture.specialists.context import bucket_of
 
 __all__ = ["EXPLORE_SHARE", "PRIOR_STRENGTH", "SEND_WINDOW", "ScheduleRequest", "Scheduler"]
@@ -23,6 +24,7 @@ __all__ = ["EXPLORE_SHARE", "PRIOR_STRENGTH", "SEND_WINDOW", "ScheduleRequest", 
 PRIOR_STRENGTH = 4.0
 """Pseudo-opens of the segment's pattern added to each contact's own."""
 EXPLORE_SHARE = 0.10
+"""Share of contacts sent at a random hour while the whole run is ahead (scaled down after)."""
 SEND_WINDOW = (8, 21)
 """First and last local hour a newsletter may go out (quiet hours are outside)."""
 
@@ -31,6 +33,7 @@ class ScheduleRequest(BaseModel):
     run_id: str
     cycle: int
     seed: int
+    explore_share: float = Field(default=EXPLORE_SHARE, ge=0.0, le=1.0)
 
 
 class Schedule(BaseModel):
@@ -95,7 +98,7 @@ class Scheduler(Specialist):
         rng = np.random.default_rng(request.seed)
         explore = np.array(
             [
-                bucket_of(c, f"{request.run_id}-explore-{request.cycle}") < EXPLORE_SHARE
+                bucket_of(c, f"{request.run_id}-explore-{request.cycle}") < request.explore_share
                 for c in ids
             ],
             dtype=bool,
@@ -133,7 +136,10 @@ class Scheduler(Specialist):
         schedule = self.use(
             self.plan_hours,
             ScheduleRequest(
-                run_id=brief.run_id, cycle=brief.cycle, seed=self.env.seed + brief.cycle
+                run_id=brief.run_id,
+                cycle=brief.cycle,
+                seed=self.env.seed + brief.cycle,
+                explore_share=EXPLORE_SHARE * exploration_weight(brief.cycle, brief.cycles_left),
             ),
             brief,
         )
