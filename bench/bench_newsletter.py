@@ -37,6 +37,7 @@ from overture.sim import Simulation, run_outcome
 from overture.sim.oracle import Plan
 from overture.sim.policies import localized_subjects
 from overture.sim.truth import SendTruth
+from overture.specialists.compliance import arm_group
 from overture.workspace import Workspace
 
 __all__ = ["run"]
@@ -85,19 +86,19 @@ def _overture(scenario: str, seed: int, root: Path) -> dict[str, object]:
     plans = [_treated_plan(db, run_id, k, simulation) for k in range(len(simulation.truth.sends))]
     db.close()
     del newsletter_db
-    _, index, treated = plans[-1]
+    _, treated, holdout = plans[-1]
     oracle = simulation.oracle
     # The ceiling: the best hour and candidate line for each treated contact, against the usual
     # send to the same people (both scored with the fatigue they carry now).
     candidates = localized_subjects(simulation.scenario.subjects.candidates)
-    best = oracle.best_rate(candidates, contacts=index[treated]).rate
-    oracle_lift = best / oracle.expected_rate(simulation.static_plan(0, index[treated])) - 1
+    best = oracle.best_rate(candidates, contacts=treated).rate
+    oracle_lift = best / oracle.expected_rate(simulation.static_plan(0, treated)) - 1
     raw_cycles = claimed.get("cycles")
     pooled = [int(str(k)) for k in raw_cycles] if isinstance(raw_cycles, list) else []
     pooled = pooled or list(range(len(plans)))
     truth = _TrueLifts(simulation, [p for p, _, _ in plans])
     by_cycle = [truth.lift([k]) for k in range(len(plans))]
-    realized = _realized_lift(simulation, pooled, index[~treated])
+    realized = _realized_lift(simulation, pooled, treated, holdout)
     return {
         "scenario": scenario,
         "seed": seed,
@@ -109,6 +110,11 @@ def _overture(scenario: str, seed: int, root: Path) -> dict[str, object]:
         "percent_of_oracle_lift": 100 * by_cycle[-1] / oracle_lift,
         "claimed_lift": claimed.get("lift"),
         "claimed_interval": [claimed.get("lift_lower"), claimed.get("lift_upper")],
+        "claimed_lift_over_practice": claimed.get("practice_lift"),
+        "claimed_interval_over_practice": [
+            claimed.get("practice_lift_lower"),
+            claimed.get("practice_lift_upper"),
+        ],
         "treated_delivered": claimed.get("treated_delivered"),
         "control_delivered": claimed.get("control_delivered"),
         "control_human_openers": claimed.get("control_human_openers"),
@@ -123,15 +129,16 @@ def _overture(scenario: str, seed: int, root: Path) -> dict[str, object]:
 
 def _treated_plan(
     db: duckdb.DuckDBPyConnection, run_id: str, cycle: int, simulation: Simulation
-) -> tuple[Plan, npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """One cycle's plan for its treated recipients; every recipient's index; who was treated."""
+) -> tuple[Plan, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """One cycle's plan for its treated recipients; the treated; the holdout (contact indexes)."""
     rows = db.execute(
         "SELECT contact_id, arm, epoch(send_at)::BIGINT, subject FROM nl_plan "
         "WHERE run_id = ? AND cycle = ? ORDER BY contact_id",
         [run_id, cycle],
     ).fetchall()
     index = simulation.population.index_of([str(row[0]) for row in rows])
-    treated = np.array([row[1] != "control" for row in rows], dtype=np.bool_)
+    treated = np.array([arm_group(str(row[1])) == "treated" for row in rows], dtype=np.bool_)
+    holdout = np.array([arm_group(str(row[1])) == "holdout" for row in rows], dtype=np.bool_)
     subjects = sorted({str(row[3]) for row in rows})
     code = {s: k for k, s in enumerate(subjects)}
     plan = Plan(
@@ -140,7 +147,7 @@ def _treated_plan(
         tuple(subjects),
         np.array([code[str(row[3])] for row in rows], np.int64)[treated],
     )
-    return plan, index, treated
+    return plan, index[treated], index[holdout]
 
 
 class _TrueLifts:
@@ -180,19 +187,22 @@ class _TrueLifts:
 
 
 def _realized_lift(
-    simulation: Simulation, cycles: list[int], holdout: npt.NDArray[np.int64]
+    simulation: Simulation,
+    cycles: list[int],
+    treated: npt.NDArray[np.int64],
+    holdout: npt.NDArray[np.int64],
 ) -> float:
     """The raw comparison the holdout draw gives over ``cycles``, from what people really did."""
-    opened = {True: 0, False: 0}
-    delivered = {True: 0, False: 0}
-    for k in cycles:
-        send = simulation.truth.sends[k]
-        in_holdout = np.isin(send.contacts, holdout)
-        for side in (True, False):
-            rows = (in_holdout == side) & send.delivered
-            opened[side] += int(send.human_open[rows].sum())
-            delivered[side] += int(rows.sum())
-    return (opened[False] / delivered[False]) / (opened[True] / delivered[True]) - 1
+    rates: list[float] = []
+    for group in (treated, holdout):
+        opened = delivered = 0
+        for k in cycles:
+            send = simulation.truth.sends[k]
+            rows = np.isin(send.contacts, group) & send.delivered
+            opened += int(send.human_open[rows].sum())
+            delivered += int(rows.sum())
+        rates.append(opened / delivered)
+    return rates[0] / rates[1] - 1
 
 
 def _as_sent(plan: Plan, send: SendTruth) -> Plan:

@@ -218,6 +218,39 @@ def test_experiments_segments_and_governance(tmp_path: Path) -> None:
     assert _page(html_path).chart_ids == ["chart-trajectory", "chart-experiments"]
 
 
+def test_the_lift_over_the_holdout_and_over_the_practice_are_shown(tmp_path: Path) -> None:
+    detail: dict[str, JsonValue] = {
+        "lift": 0.25,
+        "lift_lower": 0.21,
+        "lift_upper": 0.3,
+        "practice_lift": 0.18,
+        "practice_lift_lower": 0.1,
+        "practice_lift_upper": 0.27,
+    }
+    measured = Measurement(
+        metric="human_open_rate",
+        value=0.25,
+        baseline=0.2,
+        lower=0.242,
+        upper=0.26,
+        at=START,
+        detail=detail,
+    )
+    store = _store_with(
+        tmp_path,
+        [
+            RunStarted(objective=_objective(), config={}),
+            Measured(measurement=measured, target=0.24, met=True, shown_unreachable=False),
+        ],
+    )
+    report = build_report(store, "run-e")
+    point = report.trajectory[0]
+    assert point.lift == (0.25, 0.21, 0.3) and point.practice_lift == (0.18, 0.1, 0.27)
+    assert "+25.0% [+21.0%, +30.0%] | +18.0% [+10.0%, +27.0%] |" in render_markdown(report)
+    html_path = write_report(store, "run-e", tmp_path / "l.html")
+    assert _page(html_path).chart_ids == ["chart-trajectory", "chart-lift"]
+
+
 def test_a_run_without_measurements_or_outcome_still_reports(tmp_path: Path) -> None:
     store = _store_with(tmp_path, [RunStarted(objective=_objective(), config={})])
     report = build_report(store, "run-e")

@@ -11,10 +11,12 @@ import pytest
 
 from overture.conductor import RunConfig, Runner
 from overture.data import CustomerStore
+from overture.ids import RunId
 from overture.objective import parse_objective
 from overture.records import OutcomeKind
 from overture.runs import AgentFinished, Measured, RunEnded
 from overture.specialists._facts import as_results
+from overture.specialists.compliance import PRACTICE_ARMS, arm_group
 from overture.specialists.copy_generator import LineSpec, supported_specs
 from overture.specialists.experimenter import FLOOR
 from overture.specialists.line_effects import FEATURE_NAMES, spec_vector
@@ -39,7 +41,7 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, R
         settings={"contacts": str(CONTACTS), "history_weeks": "6"},
     )
     runner = Runner(Workspace(root), durable=False)
-    run_id, _ = runner.run(config)
+    run_id, _ = runner.run(config, RunId("loop-test"))
     return root, run_id, runner
 
 
@@ -82,7 +84,7 @@ def test_the_measure_reads_the_store_not_the_reporter(
     counts = campaign_counts(store, str(detail["campaign_id"]))
     store.close()
     control = [c for c in counts if c.arm == "control"]
-    treated = [c for c in counts if c.arm != "control"]
+    treated = [c for c in counts if arm_group(c.arm) == "treated"]
     assert detail["control_delivered"] == sum(c.delivered for c in control)
     assert detail["treated_human_openers"] == sum(c.human_openers for c in treated)
     # Raw opens (machine ones included) are kept beside human opens, never instead.
@@ -114,6 +116,49 @@ def test_the_holdout_is_one_fixed_bucket_per_person(finished_run: tuple[Path, st
     assert control_times is not None
     assert control_times[0] == 1  # the usual newsletter at the usual moment
     assert control_times[1] <= 2  # the usual line, in English or French
+
+
+def test_a_practice_group_gets_the_ab_then_winner_practice_and_is_measured_against(
+    finished_run: tuple[Path, str, Runner],
+) -> None:
+    root, run_id, runner = finished_run
+    db = _db(root, run_id)
+    rows = db.execute(
+        "SELECT campaign_id, arm, subject, sent_at FROM sends WHERE campaign_id LIKE ?",
+        [f"{run_id}-c%"],
+    ).fetchall()
+    groups: dict[str, set[str]] = defaultdict(set)
+    for campaign, arm, *_ in rows:
+        groups[str(campaign)].add(arm_group(str(arm)))
+    assert all(g == {"holdout", "practice", "treated"} for g in groups.values())
+    practice = [r for r in rows if arm_group(str(r[1])) == "practice"]
+    control_at = {r[0]: r[3] for r in rows if r[1] == "control"}
+    assert all(r[3] == control_at[r[0]] for r in practice)  # at the usual moment
+    first = [r for r in practice if r[0] == f"{run_id}-c0"]
+    later = [r for r in practice if r[0] == f"{run_id}-c1"]
+    # The first cycle tests two lines 50/50; the one more people opened goes to all after.
+    assert {r[1] for r in first} == set(PRACTICE_ARMS)
+    assert 0.4 < sum(r[1] == PRACTICE_ARMS[0] for r in first) / len(first) < 0.6
+    rate = dict(
+        db.execute(
+            """SELECT s.arm, count(DISTINCT o.contact_id) FILTER (WHERE NOT o.is_machine_open)
+                      / count(DISTINCT d.contact_id)
+               FROM sends s JOIN deliveries d USING (source, campaign_id, contact_id)
+               LEFT JOIN opens o USING (source, campaign_id, contact_id)
+               WHERE s.campaign_id = ? AND s.arm LIKE 'practice-%' GROUP BY 1""",
+            [f"{run_id}-c0"],
+        ).fetchall()
+    )
+    assert {r[1] for r in later} == {max(PRACTICE_ARMS, key=lambda arm: rate[arm])}
+    assert 0.07 < len(later) / sum(r[0] == f"{run_id}-c1" for r in rows) < 0.13  # planned 10%
+    measured = [e.payload for e in runner.store.events(run_id) if isinstance(e.payload, Measured)]
+    detail = next(m for m in reversed(measured) if m.measurement.value is not None)
+    found = detail.measurement.detail
+    low, lift, high = (
+        float(str(found[k]))
+        for k in ("practice_lift_lower", "practice_lift", "practice_lift_upper")
+    )
+    assert low < lift < high
 
 
 def test_compliance_vetoes_contacts_without_consent_and_says_so(
@@ -232,7 +277,7 @@ def test_the_reporter_says_what_worked_for_whom_from_the_counts(
         rates: dict[str, float] = {}
         for arm, by_segment in as_results(results).items():
             opened, delivered = by_segment.get(segment, [0, 0])
-            if arm != "control" and delivered >= 100:
+            if arm_group(arm) == "treated" and delivered >= 100:
                 rates[arm] = opened / delivered
         assert chosen["arm"] in rates
         assert rates[str(chosen["arm"])] == max(rates.values())
@@ -258,14 +303,19 @@ def test_the_measure_pools_people_from_the_second_cycle_on(
     assert first["cycles"] == [0] and last["cycles"] == [1]  # the first cycle explores
     db = _db(root, run_id)
     people = db.execute(
-        """SELECT count(DISTINCT d.contact_id),
-                  count(DISTINCT d.contact_id) FILTER (WHERE s.arm = 'control')
+        """SELECT count(DISTINCT d.contact_id) FILTER (WHERE NOT s.arm LIKE 'practice-%'),
+                  count(DISTINCT d.contact_id) FILTER (WHERE s.arm = 'control'),
+                  count(DISTINCT d.contact_id) FILTER (WHERE s.arm LIKE 'practice-%')
            FROM deliveries d JOIN sends s USING (source, campaign_id, contact_id)
            WHERE d.campaign_id = ?""",
         [f"{run_id}-c1"],
     ).fetchone()
     assert people is not None
-    assert (last["people_treated"], last["people_holdout"]) == (people[0] - people[1], people[1])
+    assert (last["people_treated"], last["people_holdout"], last["people_practice"]) == (
+        people[0] - people[1],
+        people[1],
+        people[2],
+    )
     assert "adjusted for each person's human-open share before the run" in str(last["confidence"])
 
 

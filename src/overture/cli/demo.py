@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import JsonValue
 from rich.panel import Panel
 from rich.table import Table
 
@@ -29,14 +30,21 @@ DEMO_OBJECTIVE = "Increase the open rate of our newsletter by 20%"
 
 def _cycle_row(p: Measured) -> tuple[str, ...]:
     d = p.measurement.detail
-    lift, low, high = (float(str(d.get(k, 0))) for k in ("lift", "lift_lower", "lift_upper"))
     return (
         str(d.get("campaign_id", "")).rsplit("-c", 1)[-1],
         f"{p.measurement.value or 0:.2%}",
         f"{p.measurement.baseline:.2%}",
-        f"{lift:+.1%} [{low:+.1%}, {high:+.1%}]",
+        _lift(d, "lift"),
         f"{p.target:.2%}" if p.target is not None else "",
+        _lift(d, "practice_lift"),
     )
+
+
+def _lift(detail: dict[str, JsonValue], key: str) -> str:
+    if detail.get(key) is None:
+        return "—"
+    lift, low, high = (float(str(detail.get(k, 0))) for k in (key, f"{key}_lower", f"{key}_upper"))
+    return f"{lift:+.1%} [{low:+.1%}, {high:+.1%}]"
 
 
 def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> tuple[Outcome, Table]:
@@ -63,7 +71,8 @@ def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> tuple[Ou
                         rows[row[0]] = row
                         console.print(
                             f"   [cyan]cycle {row[0]}: {row[1]} opened as people vs {row[2]} in "
-                            f"the holdout; lift {row[3]}; target {row[4]}[/cyan]",
+                            f"the holdout; lift {row[3]}; target {row[4]}; over the "
+                            f"A/B-then-winner practice {row[5]}[/cyan]",
                             highlight=False,
                         )
             if finished:
@@ -75,6 +84,7 @@ def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> tuple[Ou
         "holdout",
         "lift [95% interval]",
         "target",
+        "over A/B then winner",
         title="Human-open rate against the target: per person over the latest half of the "
         "budget's cycles (never the first), adjusted for how each read before",
     )

@@ -73,6 +73,18 @@ class TrajectoryPoint(BaseModel):
     target: float | None
     met: bool
     sample_size: int
+    lift: tuple[float, float, float] | None = None
+    """The lift over the baseline with its interval, when the measure gives one."""
+    practice_lift: tuple[float, float, float] | None = None
+    """The lift over the A/B-then-winner practice with its interval, when the measure has it."""
+
+
+def _lift(detail: dict[str, JsonValue], key: str) -> tuple[float, float, float] | None:
+    values = (detail.get(key), detail.get(f"{key}_lower"), detail.get(f"{key}_upper"))
+    if any(v is None for v in values):
+        return None
+    estimate, lower, upper = (float(str(v)) for v in values)
+    return estimate, lower, upper
 
 
 class TimelineEntry(BaseModel):
@@ -347,6 +359,8 @@ def build_report(store: RunStore, run_id: str, *, send_price_usd: float | None =
                         target=p.target,
                         met=p.met,
                         sample_size=m.sample_size,
+                        lift=_lift(m.detail, "lift"),
+                        practice_lift=_lift(m.detail, "practice_lift"),
                     )
                 )
             case AgentFinished():
@@ -475,6 +489,32 @@ def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
             )
         fig.update_layout(title="Objective: measured against the target", yaxis_tickformat=".1%")
         figures.append(("trajectory", fig))
+    lifts = [p for p in points if p.lift is not None]
+    if lifts:
+        fig = go.Figure()
+        for name, series in (
+            ("over the holdout", [(p.at, p.lift) for p in lifts]),
+            ("over the A/B-then-winner practice", [(p.at, p.practice_lift) for p in lifts]),
+        ):
+            shown = [(at, v) for at, v in series if v is not None]
+            if not shown:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[at for at, _ in shown],
+                    y=[v[0] for _, v in shown],
+                    error_y={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [v[2] - v[0] for _, v in shown],
+                        "arrayminus": [v[0] - v[1] for _, v in shown],
+                    },
+                    mode="lines+markers",
+                    name=name,
+                )
+            )
+        fig.update_layout(title="Lift with its interval", yaxis_tickformat="+.0%")
+        figures.append(("lift", fig))
     if report.experiments:
         latest = report.experiments[-1].source  # the table has every cycle; the chart the last
         arms = [a for a in report.experiments if a.source == latest]
@@ -666,11 +706,15 @@ def render_markdown(report: RunReport) -> str:
         "",
     ]
     if report.trajectory:
-        lines += ["| # | time | measured | interval | baseline | target | met |", "|---" * 7 + "|"]
+        lines += [
+            "| # | time | measured | interval | baseline | target | met | lift | over the "
+            "A/B-then-winner practice |",
+            "|---" * 9 + "|",
+        ]
         lines += [
             f"| {p.seq} | {p.at:%Y-%m-%d %H:%M} | {_pct(p.value)} | "
             f"{_pct(p.lower)} to {_pct(p.upper)} | {_pct(p.baseline)} | {_pct(p.target)} | "
-            f"{'yes' if p.met else 'no'} |"
+            f"{'yes' if p.met else 'no'} | {_lift_text(p.lift)} | {_lift_text(p.practice_lift)} |"
             for p in report.trajectory
         ]
     else:
@@ -684,6 +728,10 @@ def render_markdown(report: RunReport) -> str:
         lines.append("|---" * len(headers) + "|")
         lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def _lift_text(lift: tuple[float, float, float] | None) -> str:
+    return "—" if lift is None else f"{lift[0]:+.1%} [{lift[1]:+.1%}, {lift[2]:+.1%}]"
 
 
 def write_report(

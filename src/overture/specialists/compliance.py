@@ -4,9 +4,11 @@ Before anything goes out, each contact needs a recorded, current consent for ema
 (withdrawn or expired consent removes them), and nobody who unsubscribed, complained or hard
 bounced is mailed again. Removals are counted by rule and kept in the event log. What is left
 becomes the cycle's plan: the holdout (one bucket per person, fixed for the run) gets the usual
-newsletter at the usual time; everyone else gets an arm of the experiment, in their language,
-at their scheduled local hour. The send itself is a side-effecting tool: the conductor runs it
-through the outbox with an idempotency key.
+newsletter at the usual time; the practice group (the next buckets) gets what an email service
+offers out of the box, the A/B-then-winner practice, at the usual time; everyone else gets an
+arm of the experiment, in their language, at their scheduled local hour.
+The send itself is a side-effecting tool: the conductor runs it through the outbox with an
+idempotency key.
 """
 
 from __future__ import annotations
@@ -36,15 +38,19 @@ from overture.specialists.feed import record_sends
 
 __all__ = [
     "CONTROL",
+    "PRACTICE_ARMS",
     "Compliance",
     "PlanRequest",
     "SendRequest",
+    "arm_group",
     "campaign_id",
     "planned_send",
     "replay_send",
 ]
 
 CONTROL = "control"
+PRACTICE_ARMS = ("practice-a", "practice-b")
+"""The practice group's two lines: tested 50/50 in the first cycle, the winner after."""
 RESULTS_MATURE = timedelta(hours=72)
 RULES: tuple[str, ...] = (
     "no_consent",
@@ -60,6 +66,13 @@ def campaign_id(run_id: str, cycle: int) -> str:
     return f"{run_id}-c{cycle}"
 
 
+def arm_group(arm: str) -> str:
+    """``holdout``, ``practice`` or ``treated``: who an arm's recipients are compared as."""
+    if arm == CONTROL:
+        return "holdout"
+    return "practice" if arm in PRACTICE_ARMS else "treated"
+
+
 class PlanRequest(BaseModel):
     run_id: str
     cycle: int
@@ -68,6 +81,9 @@ class PlanRequest(BaseModel):
     holdout_share: float
     shares: dict[str, dict[str, float]]
     lines: dict[str, dict[str, str]]
+    practice_share: float = 0.0
+    practice_shares: dict[str, float] = {}
+    """The practice group's split between :data:`PRACTICE_ARMS` (a line's text is in ``lines``)."""
 
 
 class PlanSummary(BaseModel):
@@ -196,6 +212,11 @@ class Compliance(Specialist):
             language = "fr" if str(locale).startswith("fr") else "en"
             if person < request.holdout_share:
                 arm, subject, at = CONTROL, control_lines[language], control_at
+            elif (
+                request.practice_shares and person < request.holdout_share + request.practice_share
+            ):
+                arm = _pick(request.practice_shares, bucket_of(str(contact), salt))
+                subject, at = request.lines[arm][language], control_at
             else:
                 shares = request.shares.get(f"s{cluster}") or next(iter(request.shares.values()))
                 arm = _pick(shares, bucket_of(str(contact), salt))
@@ -295,6 +316,10 @@ class Compliance(Specialist):
             send_day=send_day,
             control_minute_utc=int(str(pattern.get("minute_of_day_utc", 600))),
             holdout_share=float(str(design.get("holdout_share", 0.1))),
+            practice_share=float(str(design.get("practice_share", 0.0))),
+            practice_shares={
+                str(a): float(str(v)) for a, v in as_dict(design.get("practice_shares")).items()
+            },
             shares={
                 str(seg): {str(a): float(str(v)) for a, v in as_dict(s).items()}
                 for seg, s in as_dict(design.get("shares")).items()

@@ -12,7 +12,13 @@ posterior mean's choice by the share of sends still to come
 the run learns early and uses what it learned late; the last send explores nothing. Every line
 keeps a floor, and a line with fewer than :data:`MIN_SENDS_PER_ARM` sends a larger exploration
 share, scaled the same way. A
-segment where no line has enough sends yet is reported as "insufficient data". Analysis:
+segment where no line has enough sends yet is reported as "insufficient data".
+
+Beside the holdout, a practice group of :data:`PRACTICE_SHARE` of the profiles gets what an
+email service offers out of the box, so the run can say what it adds over it: the first
+cycle's first two lines tested 50/50 at the usual moment, then the one more people opened (as
+people: a fairer judge than the raw opens an email service counts) sent to the group every
+cycle after. Analysis:
 beta-binomial posteriors (probability best, expected loss) and, against the holdout, p-values
 controlled for multiple testing with Benjamini-Hochberg.
 """
@@ -30,6 +36,7 @@ from overture.agents import AgentResult, AgentSpec, Brief, Environment, Tool, To
 from overture.records import Fact
 from overture.specialists._facts import as_dict, as_dicts, as_results
 from overture.specialists.base import Specialist, exploration_weight
+from overture.specialists.compliance import CONTROL, PRACTICE_ARMS
 from overture.specialists.copy_generator import LineSpec
 from overture.specialists.line_effects import chance_best, fit_line_effects, spec_vector
 from overture.stats import (
@@ -44,13 +51,14 @@ from overture.stats import (
 __all__ = ["AllocationRequest", "Design", "Experimenter", "PowerRequest"]
 
 HOLDOUT_SHARE = 0.10
+PRACTICE_SHARE = 0.10
+"""Share of profiles that get the A/B-then-winner practice, the comparison beside the holdout."""
 MIN_SENDS_PER_ARM = 200
 """Sends a line needs before it loses its exploration share."""
 FLOOR = 0.02
 """Share of each segment's sends every line keeps."""
 NEW_ARM_SHARE = 0.05
 """Share of each segment's sends a line without enough results yet keeps, to learn about it."""
-CONTROL = "control"
 
 Counts = dict[str, dict[str, tuple[int, int]]]
 """arm -> segment -> (human openers, delivered)."""
@@ -99,8 +107,12 @@ class Comparison(BaseModel):
 class Design(BaseModel):
     cycle: int
     holdout_share: float
+    practice_share: float
+    practice_shares: dict[str, float]
+    """The practice group's split: 50/50 in the first cycle, all to the winner after."""
     arms: list[str]
     lines: dict[str, dict[str, str]]
+    """Every arm's line, the practice group's included."""
     shares: dict[str, dict[str, float]]
     sample_size_per_arm: int
     minimum_detectable_effect: float
@@ -170,6 +182,29 @@ def _allocate(request: AllocationRequest, _: ToolContext) -> Allocation:
     )
 
 
+def _practice_lines(brief: Brief, first_lines: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The practice group's two lines: the first cycle's first two, kept for the run."""
+    kept = as_dict(brief.fact("experiment.practice")) if brief.has("experiment.practice") else {}
+    if set(kept) == set(PRACTICE_ARMS):
+        return {arm: {k: str(v) for k, v in as_dict(kept[arm]).items()} for arm in PRACTICE_ARMS}
+    pair = (first_lines * 2)[:2]  # one line only: the practice tests it against itself
+    return dict(zip(PRACTICE_ARMS, pair, strict=True))
+
+
+def _practice_shares(results: dict[str, dict[str, list[int]]]) -> dict[str, float]:
+    """50/50 until both practice lines have results, then everything to the better one."""
+    rates: dict[str, float] = {}
+    for arm in PRACTICE_ARMS:
+        opened = sum(v[0] for v in results.get(arm, {}).values())
+        delivered = sum(v[1] for v in results.get(arm, {}).values())
+        if delivered:
+            rates[arm] = opened / delivered
+    if len(rates) < len(PRACTICE_ARMS):
+        return dict.fromkeys(PRACTICE_ARMS, 0.5)
+    winner = max(PRACTICE_ARMS, key=lambda arm: rates[arm])  # the first line on a tie
+    return {winner: 1.0}
+
+
 def _one_hot(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     chance = np.zeros(scores.shape[0])
     chance[int(np.argmax(scores))] = 1.0
@@ -224,8 +259,8 @@ class Experimenter(Specialist):
             name=self.name,
             purpose="Design this cycle's subject-line test: arms, holdout, power and allocation",
             needs=frozenset({"copy.candidates", "baseline", "segments"}),
-            wants=frozenset({"experiment.results", "copy.tried"}),
-            provides=frozenset({"experiment.design"}),
+            wants=frozenset({"experiment.results", "copy.tried", "experiment.practice"}),
+            provides=frozenset({"experiment.design", "experiment.practice"}),
             tools=(self.power, self.allocate, self.compare),
             per_cycle=True,
         )
@@ -243,7 +278,9 @@ class Experimenter(Specialist):
             PowerRequest(
                 baseline_rate=float(str(baseline.get("human_rate", 0.2))),
                 relative_lift=0.2,
-                per_arm_available=int(sizes * (1 - HOLDOUT_SHARE) / max(len(arms), 1)),
+                per_arm_available=int(
+                    sizes * (1 - HOLDOUT_SHARE - PRACTICE_SHARE) / max(len(arms), 1)
+                ),
             ),
             brief,
         )
@@ -261,11 +298,15 @@ class Experimenter(Specialist):
             brief,
         )
         comparison = self.use(self.compare, ControlComparison(arms=arms, results=results), brief)
+        lines = {str(c["id"]): {"en": str(c["en"]), "fr": str(c["fr"])} for c in candidates}
+        practice = _practice_lines(brief, [lines[arm] for arm in arms])
         design = Design(
             cycle=brief.cycle,
             holdout_share=HOLDOUT_SHARE,
+            practice_share=PRACTICE_SHARE,
+            practice_shares=_practice_shares(results),
             arms=arms,
-            lines={str(c["id"]): {"en": str(c["en"]), "fr": str(c["fr"])} for c in candidates},
+            lines={**lines, **practice},
             shares=allocation.shares,
             sample_size_per_arm=power.sample_size_per_arm,
             minimum_detectable_effect=power.minimum_detectable_effect,
@@ -297,6 +338,7 @@ class Experimenter(Specialist):
                 Fact(
                     key="experiment.design", value=design.model_dump(mode="json"), source="allocate"
                 ),
+                Fact(key="experiment.practice", value=practice, source="allocate"),  # type: ignore[arg-type]
             ),
             text=text,
         )

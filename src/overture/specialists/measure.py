@@ -12,8 +12,10 @@ of thousands (and removes the luck of a holdout that drew keener readers). The i
 so that reading it once per cycle of the budget keeps the overall error at 5%.
 
 The measurement's value is the treated rate and its baseline the holdout's (adjusted), so the
-objective is met only when the lower bound of the lift clears the target. The latest cycle
-alone, raw opens beside human opens, is in the detail.
+objective is met only when the lower bound of the lift clears the target. Beside it, the
+detail has the lift over the practice group (the A/B-then-winner practice an email service
+offers, :mod:`overture.specialists.experimenter`), measured the same way, and the latest cycle
+alone, raw opens beside human opens.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from pydantic import JsonValue
+
 from overture.agents import Environment
 from overture.data import CustomerStore
 from overture.objective import Objective
 from overture.records import Measurement, TaskLedger
-from overture.specialists.compliance import CONTROL
+from overture.specialists.compliance import arm_group
 from overture.specialists.context import newsletter_context
 from overture.specialists.results import campaign_counts, person_outcomes
 from overture.stats import adjusted_lift_interval
@@ -53,8 +57,8 @@ def _measure(
     objective: Objective, store: CustomerStore, campaign: str, now: datetime
 ) -> Measurement:
     counts = campaign_counts(store, campaign)
-    treated = [c for c in counts if c.arm != CONTROL]
-    control = [c for c in counts if c.arm == CONTROL]
+    treated = [c for c in counts if arm_group(c.arm) == "treated"]
+    control = [c for c in counts if arm_group(c.arm) == "holdout"]
     t_open, t_n = sum(c.human_openers for c in treated), sum(c.delivered for c in treated)
     c_open, c_n = sum(c.human_openers for c in control), sum(c.delivered for c in control)
     prefix, _, last = campaign.rpartition("-c")
@@ -63,13 +67,29 @@ def _measure(
         return Measurement(metric=objective.metric.value, value=None, baseline=0.0, at=now)
     cycles = measured_cycles(int(last), objective.budgets.max_cycles)
     people = person_outcomes(store, [f"{prefix}-c{k}" for k in cycles], started)
-    arm_t, arm_c = ~people.control, people.control
+    arm_t, arm_c, arm_p = (people.group == g for g in ("treated", "holdout", "practice"))
+    looks = objective.budgets.max_cycles
     lift = adjusted_lift_interval(
         (people.opened[arm_t], people.before[arm_t]),
         (people.opened[arm_c], people.before[arm_c]),
         alpha=ALPHA,
-        looks=objective.budgets.max_cycles,
+        looks=looks,
     )
+    practice: dict[str, JsonValue] = {}
+    if arm_p.any():
+        # What the run adds over what an email service offers: informative, never the verdict.
+        over = adjusted_lift_interval(
+            (people.opened[arm_t], people.before[arm_t]),
+            (people.opened[arm_p], people.before[arm_p]),
+            alpha=ALPHA,
+            looks=looks,
+        )
+        practice = {
+            "practice_lift": round(over.estimate, 6),
+            "practice_lift_lower": round(over.lower, 6),
+            "practice_lift_upper": round(over.upper, 6),
+            "people_practice": int(arm_p.sum()),
+        }
     base = float(people.opened[arm_c].mean())
     return Measurement(
         metric=objective.metric.value,
@@ -87,6 +107,7 @@ def _measure(
             "lift_upper": round(lift.upper, 6),
             "people_treated": int(arm_t.sum()),
             "people_holdout": int(arm_c.sum()),
+            **practice,
             "latest_lift": round((t_open / t_n) / (c_open / c_n) - 1, 6),
             "treated_human_openers": t_open,
             "treated_delivered": t_n,

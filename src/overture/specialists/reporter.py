@@ -16,7 +16,7 @@ from overture.exceptions import UsageError
 from overture.records import Fact
 from overture.specialists._facts import as_dict, as_dicts, as_results, results_json
 from overture.specialists.base import Specialist
-from overture.specialists.compliance import CONTROL
+from overture.specialists.compliance import arm_group
 from overture.specialists.feed import sync_feed
 from overture.specialists.results import campaign_counts
 
@@ -44,6 +44,8 @@ class ArmResults(BaseModel):
     rows: list[dict[str, JsonValue]]
     treated: list[int]
     control: list[int]
+    practice: list[int]
+    """The A/B-then-winner practice group's human openers and deliveries."""
     treated_raw: int
     control_raw: int
 
@@ -86,8 +88,9 @@ class Reporter(Specialist):
 
     def _count(self, request: CountsRequest, _: ToolContext) -> ArmResults:
         counts = campaign_counts(self.newsletter.store, request.campaign_id)
-        treated = [c for c in counts if c.arm != CONTROL]
-        control = [c for c in counts if c.arm == CONTROL]
+        treated = [c for c in counts if arm_group(c.arm) == "treated"]
+        control = [c for c in counts if arm_group(c.arm) == "holdout"]
+        practice = [c for c in counts if arm_group(c.arm) == "practice"]
         return ArmResults(
             campaign_id=request.campaign_id,
             rows=[
@@ -102,6 +105,7 @@ class Reporter(Specialist):
             ],
             treated=[sum(c.human_openers for c in treated), sum(c.delivered for c in treated)],
             control=[sum(c.human_openers for c in control), sum(c.delivered for c in control)],
+            practice=[sum(c.human_openers for c in practice), sum(c.delivered for c in practice)],
             treated_raw=sum(c.raw_openers for c in treated),
             control_raw=sum(c.raw_openers for c in control),
         )
@@ -133,6 +137,8 @@ class Reporter(Specialist):
             "control": list(results.control),
             "treated_human_rate": round(t_rate, 6),
             "control_human_rate": round(c_rate, 6),
+            "practice": list(results.practice),
+            "practice_human_rate": round(_rate(results.practice), 6),
             "treated_raw_rate": round(results.treated_raw / results.treated[1], 6)
             if results.treated[1]
             else 0.0,
@@ -155,8 +161,9 @@ class Reporter(Specialist):
                 f"Cycle {brief.cycle} ({synced.events} events imported): treated "
                 f"{results.treated[0]} of {results.treated[1]} opened as people ({t_rate:.2%}), "
                 f"holdout {results.control[0]} of {results.control[1]} ({c_rate:.2%}); "
-                f"lift {lift_text}. What worked for whom so far: "
-                + _worked(as_dict(latest["best_by_segment"]), brief)
+                f"lift {lift_text}; the A/B-then-winner practice {results.practice[0]} of "
+                f"{results.practice[1]} ({_rate(results.practice):.2%}). "
+                "What worked for whom so far: " + _worked(as_dict(latest["best_by_segment"]), brief)
             ),
         )
 
@@ -168,12 +175,12 @@ def _rate(counts: list[int]) -> float:
 def best_by_segment(results: dict[str, dict[str, list[int]]]) -> JsonValue:
     """Per segment, the line with the highest human-open rate over every cycle so far.
 
-    Only lines with :data:`MIN_DELIVERED_TO_RANK` delivered there are ranked (the holdout never
-    is): a handful of sends is not evidence of what works.
+    Only Overture's lines with :data:`MIN_DELIVERED_TO_RANK` delivered there are ranked (never
+    the holdout's or the practice group's): a handful of sends is not evidence of what works.
     """
     best: dict[str, tuple[float, str, int, int]] = {}
     for arm, by_segment in results.items():
-        if arm == CONTROL:
+        if arm_group(arm) != "treated":
             continue
         for segment, (opened, delivered) in by_segment.items():
             if delivered < MIN_DELIVERED_TO_RANK:

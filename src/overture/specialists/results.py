@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from overture.data import CustomerStore
 from overture.data.metrics import audience_sql
+from overture.specialists.compliance import arm_group
 
 __all__ = ["ArmCounts", "PersonOutcomes", "campaign_counts", "person_outcomes"]
 
@@ -58,8 +59,8 @@ def campaign_counts(store: CustomerStore, campaign_id: str) -> list[ArmCounts]:
 class PersonOutcomes:
     """One entry per recipient delivered at least once in the window."""
 
-    control: npt.NDArray[np.bool_]
-    """In the holdout."""
+    group: npt.NDArray[np.str_]
+    """``holdout``, ``practice`` or ``treated``, as :func:`.compliance.arm_group` says."""
     opened: npt.NDArray[np.float64]
     """Share of their deliveries in the window they opened as a person."""
     before: npt.NDArray[np.float64]
@@ -82,7 +83,7 @@ def person_outcomes(
                SELECT DISTINCT source, campaign_id, contact_id FROM opens
                WHERE NOT is_machine_open AND campaign_id IN ({marks})),
            arms AS (
-               SELECT source, contact_id, bool_or(arm = 'control') AS control FROM events
+               SELECT source, contact_id, any_value(arm) AS arm FROM events
                WHERE kind = 'email' AND event_type = 'sent' AND campaign_id IN ({marks})
                GROUP BY ALL),
            window_counts AS (
@@ -95,7 +96,7 @@ def person_outcomes(
            past_human AS (
                SELECT source, contact_id, count(DISTINCT campaign_id) AS k FROM opens
                WHERE NOT is_machine_open AND delivered_at < ? GROUP BY ALL)
-           SELECT coalesce(a.control, false) AS control, w.k / w.n AS opened,
+           SELECT coalesce(a.arm, '') AS arm, w.k / w.n AS opened,
                   coalesce(coalesce(ph.k, 0) / pd.n, -1.0) AS before
            FROM window_counts w
            LEFT JOIN arms a USING (source, contact_id)
@@ -108,7 +109,7 @@ def person_outcomes(
     known = before >= 0
     before[~known] = float(before[known].mean()) if known.any() else 0.0
     return PersonOutcomes(
-        control=np.asarray(rows["control"], dtype=np.bool_),
+        group=np.array([arm_group(str(arm)) for arm in rows["arm"]], dtype=np.str_),
         opened=np.asarray(rows["opened"], dtype=np.float64),
         before=before,
     )
