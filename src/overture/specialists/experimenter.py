@@ -2,25 +2,26 @@
 
 Design: every candidate line is an arm, a fixed holdout keeps the usual newsletter, and a power
 calculation says how large an arm must be to see the lift the objective asks for (shown before
-the send). Allocation: Thompson sampling on human opens, per segment, through the model of what
-each feature of a line is worth there (:mod:`overture.specialists.line_effects`, fitted to every
-line tried): each line gets the share of the segment's sends equal to its posterior chance of
-being the segment's best, so a line's record informs every line that shares its features, and a
-small segment borrows from everyone. Within a budget of cycles, that share is mixed with the
-posterior mean's choice by the share of sends still to come
-(:func:`~overture.specialists.base.exploration_weight`), so
-the run learns early and uses what it learned late; the last send explores nothing. Every line
-keeps a floor, and a line with fewer than :data:`MIN_SENDS_PER_ARM` sends a larger exploration
-share, scaled the same way. A
-segment where no line has enough sends yet is reported as "insufficient data".
+the send).
+
+Allocation: Thompson sampling on human opens, per segment, through the model of what each
+feature of a line is worth there (:mod:`overture.specialists.line_effects`, fitted to every line
+tried): each line gets the share of the segment's sends equal to its posterior chance of being
+the segment's best, so a line's record informs every line that shares its features, and a small
+segment borrows from everyone. Within a budget of cycles, that share is mixed with the posterior
+mean's choice by the share of sends still to come
+(:func:`~overture.specialists.base.exploration_weight`), so the run learns early and uses what
+it learned late; the last send explores nothing. Every line keeps a floor, and a line with fewer
+than :data:`MIN_SENDS_PER_ARM` sends a larger exploration share, scaled the same way. A segment
+where no line has enough sends yet is reported as "insufficient data".
 
 Beside the holdout, a practice group of :data:`PRACTICE_SHARE` of the profiles gets what an
-email service offers out of the box, so the run can say what it adds over it: the first
-cycle's first two lines tested 50/50 at the usual moment, then the one more people opened (as
-people: a fairer judge than the raw opens an email service counts) sent to the group every
-cycle after. Analysis:
-beta-binomial posteriors (probability best, expected loss) and, against the holdout, p-values
-controlled for multiple testing with Benjamini-Hochberg.
+email service offers out of the box, so the run can say what it adds over it: the first cycle's
+first two lines tested 50/50 at the usual moment, then the one more people opened (as people: a
+fairer judge than the raw opens an email service counts) sent to the group every cycle after.
+
+Analysis: beta-binomial posteriors (probability best, expected loss) and, against the holdout,
+p-values controlled for multiple testing with Benjamini-Hochberg.
 """
 
 from __future__ import annotations
