@@ -307,24 +307,43 @@ def run(
 
 
 def write_html(results: dict[str, object], path: Path) -> Path:
-    """A self-contained page (plotly embedded): mean true lift per policy and scenario."""
+    """A self-contained page (plotly embedded): mean true lift per policy and scenario, then
+    Overture's true lift cycle by cycle in every run, against the oracle's."""
     import plotly.graph_objects as go
 
     summary = results["mean_lift_by_policy"]
     assert isinstance(summary, dict)
-    figure = go.Figure()
+    bars = go.Figure()
     for scenario, lifts in summary.items():
         assert isinstance(lifts, dict)
-        figure.add_bar(
-            name=str(scenario), x=list(lifts), y=[100 * float(v) for v in lifts.values()]
-        )
-    figure.update_layout(
-        title=f"Human-open lift over the usual send, last of {results['cycles']} cycles "
+        bars.add_bar(name=str(scenario), x=list(lifts), y=[100 * float(v) for v in lifts.values()])
+    bars.update_layout(
+        title=f"Human-open lift over the usual send, last cycle sent of up to {results['cycles']} "
         f"({results['contacts']:,} contacts, seeds {results['seeds']})",
         yaxis_title="lift (%)",
         barmode="group",
     )
-    path.write_text(figure.to_html(include_plotlyjs=True, full_html=True))
+    cycles = go.Figure()
+    runs = results["overture_runs"]
+    assert isinstance(runs, list)
+    for run in runs:
+        assert isinstance(run, dict)
+        by_cycle = [100 * float(v) for v in run["true_lift_by_cycle"]]
+        name = f"{run['scenario']} {run['seed']} ({run['outcome']})"
+        cycles.add_scatter(x=list(range(1, len(by_cycle) + 1)), y=by_cycle, name=name)
+    cycles.add_hline(y=100 * TARGET, line_dash="dot", annotation_text="target")
+    cycles.update_layout(
+        title="Overture's true lift, cycle by cycle (a run stops once it proves the target)",
+        xaxis_title="cycle",
+        yaxis_title="lift (%)",
+    )
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Newsletter benchmark</title>"
+        "</head><body>"
+        + bars.to_html(include_plotlyjs=True, full_html=False)
+        + cycles.to_html(include_plotlyjs=False, full_html=False)
+        + "</body></html>"
+    )
     return path
 
 
