@@ -323,14 +323,10 @@ def _choose(
     specs = supported_specs()
     matrix = _spec_matrix()
     means = [np.argsort(-(matrix @ model.effects(seg)), kind="stable") for seg in segments]
-    chosen: list[LineSpec] = []
-    for order in means:
-        _add_first_new(chosen, specs, order)
+    best = [specs[int(order[0])] for order in means]
     if explore:
-        for seg in segments:
-            drawn = specs[int(np.argmax(matrix @ model.sample_effects(seg, rng)))]
-            if drawn not in chosen:
-                chosen.append(drawn)
+        best += [specs[int(np.argmax(matrix @ model.sample_effects(s, rng)))] for s in segments]
+    chosen = list(dict.fromkeys(best))  # a line several segments agree on is written once
     # At least three lines a send, whatever the model says.
     for order in itertools.cycle(means):
         if len(chosen) >= 3:
