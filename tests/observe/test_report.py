@@ -17,7 +17,13 @@ from pydantic import JsonValue
 from overture.conductor import Runner
 from overture.exceptions import UsageError
 from overture.objective import Objective
-from overture.observe.report import RunReport, build_report, render_markdown, write_report
+from overture.observe.report import (
+    RunReport,
+    _figures,  # pyright: ignore[reportPrivateUsage]
+    build_report,
+    render_markdown,
+    write_report,
+)
 from overture.records import Evidence, Measurement, Outcome, OutcomeKind, Usage
 from overture.runs import (
     ActionDone,
@@ -240,10 +246,14 @@ def test_the_lift_over_the_holdout_and_over_the_practice_are_shown(tmp_path: Pat
         tmp_path,
         [
             RunStarted(objective=_objective(), config={}),
+            # The same reading, repeated after another turn: one point on the lift chart.
+            Measured(measurement=measured, target=0.24, met=False, shown_unreachable=False),
             Measured(measurement=measured, target=0.24, met=True, shown_unreachable=False),
         ],
     )
     report = build_report(store, "run-e")
+    lift_chart = dict(_figures(report))["lift"]
+    assert [len(trace.x) for trace in lift_chart.data] == [1, 1]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType, reportUnknownVariableType]
     point = report.trajectory[0]
     assert point.lift == (0.25, 0.21, 0.3) and point.practice_lift == (0.18, 0.1, 0.27)
     assert "+25.0% [+21.0%, +30.0%] | +18.0% [+10.0%, +27.0%] |" in render_markdown(report)

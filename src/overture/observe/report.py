@@ -489,7 +489,12 @@ def _figures(report: RunReport) -> list[tuple[str, go.Figure]]:
             )
         fig.update_layout(title="Objective: measured against the target", yaxis_tickformat=".1%")
         figures.append(("trajectory", fig))
-    lifts = [p for p in points if p.lift is not None]
+    # A reading is repeated after every turn until the next send's results: one point each.
+    lifts: list[TrajectoryPoint] = []
+    for p in points:
+        previous = (lifts[-1].lift, lifts[-1].practice_lift) if lifts else None
+        if p.lift is not None and (p.lift, p.practice_lift) != previous:
+            lifts.append(p)
     if lifts:
         fig = go.Figure()
         for name, series in (
