@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import JsonValue
 from rich.panel import Panel
 from rich.table import Table
 
@@ -18,7 +17,7 @@ from overture.cli.exit_codes import ExitCode
 from overture.conductor import RunConfig, Runner
 from overture.ids import RunId
 from overture.objective import parse_objective
-from overture.observe.report import write_report
+from overture.observe.report import detail_interval, interval_text, write_report
 from overture.records import Outcome, OutcomeKind
 from overture.runs import AgentFinished, Decided, Measured
 from overture.workspace import resolve_workspace
@@ -34,17 +33,10 @@ def _cycle_row(p: Measured) -> tuple[str, ...]:
         str(d.get("campaign_id", "")).rsplit("-c", 1)[-1],
         f"{p.measurement.value or 0:.2%}",
         f"{p.measurement.baseline:.2%}",
-        _lift(d, "lift"),
+        interval_text(detail_interval(d, "lift")),
         f"{p.target:.2%}" if p.target is not None else "",
-        _lift(d, "practice_lift"),
+        interval_text(detail_interval(d, "practice_lift")),
     )
-
-
-def _lift(detail: dict[str, JsonValue], key: str) -> str:
-    if detail.get(key) is None:
-        return "—"
-    lift, low, high = (float(str(detail.get(k, 0))) for k in (key, f"{key}_lower", f"{key}_upper"))
-    return f"{lift:+.1%} [{low:+.1%}, {high:+.1%}]"
 
 
 def _follow(runner: Runner, run_id: RunId, outcome: Future[Outcome]) -> tuple[Outcome, Table]:

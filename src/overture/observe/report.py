@@ -48,6 +48,8 @@ __all__ = [
     "TimelineEntry",
     "TrajectoryPoint",
     "build_report",
+    "detail_interval",
+    "interval_text",
     "render_html",
     "render_markdown",
     "write_report",
@@ -79,7 +81,8 @@ class TrajectoryPoint(BaseModel):
     """The lift over the A/B-then-winner practice with its interval, when the measure has it."""
 
 
-def _lift(detail: dict[str, JsonValue], key: str) -> tuple[float, float, float] | None:
+def detail_interval(detail: dict[str, JsonValue], key: str) -> tuple[float, float, float] | None:
+    """``key``, ``key_lower`` and ``key_upper`` of a measurement's detail, if all are there."""
     values = (detail.get(key), detail.get(f"{key}_lower"), detail.get(f"{key}_upper"))
     if any(v is None for v in values):
         return None
@@ -359,8 +362,8 @@ def build_report(store: RunStore, run_id: str, *, send_price_usd: float | None =
                         target=p.target,
                         met=p.met,
                         sample_size=m.sample_size,
-                        lift=_lift(m.detail, "lift"),
-                        practice_lift=_lift(m.detail, "practice_lift"),
+                        lift=detail_interval(m.detail, "lift"),
+                        practice_lift=detail_interval(m.detail, "practice_lift"),
                     )
                 )
             case AgentFinished():
@@ -719,7 +722,8 @@ def render_markdown(report: RunReport) -> str:
         lines += [
             f"| {p.seq} | {p.at:%Y-%m-%d %H:%M} | {_pct(p.value)} | "
             f"{_pct(p.lower)} to {_pct(p.upper)} | {_pct(p.baseline)} | {_pct(p.target)} | "
-            f"{'yes' if p.met else 'no'} | {_lift_text(p.lift)} | {_lift_text(p.practice_lift)} |"
+            f"{'yes' if p.met else 'no'} | {interval_text(p.lift)} | "
+            f"{interval_text(p.practice_lift)} |"
             for p in report.trajectory
         ]
     else:
@@ -735,7 +739,8 @@ def render_markdown(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _lift_text(lift: tuple[float, float, float] | None) -> str:
+def interval_text(lift: tuple[float, float, float] | None) -> str:
+    """A relative change and its interval, ``+25.0% [+21.0%, +30.0%]``; a dash for none."""
     return "—" if lift is None else f"{lift[0]:+.1%} [{lift[1]:+.1%}, {lift[2]:+.1%}]"
 
 

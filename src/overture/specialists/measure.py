@@ -29,9 +29,8 @@ from overture.agents import Environment
 from overture.data import CustomerStore
 from overture.objective import Objective
 from overture.records import Measurement, TaskLedger
-from overture.specialists.compliance import arm_group
 from overture.specialists.context import newsletter_context
-from overture.specialists.results import campaign_counts, person_outcomes
+from overture.specialists.results import campaign_counts, group_totals, person_outcomes
 from overture.stats import adjusted_lift_interval
 
 __all__ = ["ALPHA", "holdout_lift", "measured_cycles"]
@@ -56,11 +55,10 @@ def holdout_lift(objective: Objective, env: Environment, ledger: TaskLedger) -> 
 def _measure(
     objective: Objective, store: CustomerStore, campaign: str, now: datetime
 ) -> Measurement:
-    counts = campaign_counts(store, campaign)
-    treated = [c for c in counts if arm_group(c.arm) == "treated"]
-    control = [c for c in counts if arm_group(c.arm) == "holdout"]
-    t_open, t_n = sum(c.human_openers for c in treated), sum(c.delivered for c in treated)
-    c_open, c_n = sum(c.human_openers for c in control), sum(c.delivered for c in control)
+    groups = group_totals(campaign_counts(store, campaign))
+    treated, control = groups["treated"], groups["holdout"]
+    t_open, t_n = treated.human_openers, treated.delivered
+    c_open, c_n = control.human_openers, control.delivered
     prefix, _, last = campaign.rpartition("-c")
     started = _first_send(store, f"{prefix}-c0")
     if not t_n or not c_n or not c_open or not last.isdigit() or started is None:
@@ -113,12 +111,12 @@ def _measure(
             "treated_delivered": t_n,
             "control_human_openers": c_open,
             "control_delivered": c_n,
-            "treated_raw_openers": sum(c.raw_openers for c in treated),
-            "control_raw_openers": sum(c.raw_openers for c in control),
+            "treated_raw_openers": treated.raw_openers,
+            "control_raw_openers": control.raw_openers,
             "confidence": (
                 "per person over the latest half of the budget's cycles, adjusted for each "
                 "person's human-open share before the run; 95% over up to "
-                f"{objective.budgets.max_cycles} readings"
+                f"{looks} readings"
             ),
         },
     )

@@ -18,7 +18,7 @@ from overture.specialists._facts import as_dict, as_dicts, as_results, results_j
 from overture.specialists.base import Specialist
 from overture.specialists.compliance import arm_group
 from overture.specialists.feed import sync_feed
-from overture.specialists.results import campaign_counts
+from overture.specialists.results import campaign_counts, group_totals
 
 __all__ = ["MIN_DELIVERED_TO_RANK", "ArmResults", "Reporter", "SyncRequest", "best_by_segment"]
 
@@ -88,9 +88,8 @@ class Reporter(Specialist):
 
     def _count(self, request: CountsRequest, _: ToolContext) -> ArmResults:
         counts = campaign_counts(self.newsletter.store, request.campaign_id)
-        treated = [c for c in counts if arm_group(c.arm) == "treated"]
-        control = [c for c in counts if arm_group(c.arm) == "holdout"]
-        practice = [c for c in counts if arm_group(c.arm) == "practice"]
+        groups = group_totals(counts)
+        treated, control, practice = (groups[g] for g in ("treated", "holdout", "practice"))
         return ArmResults(
             campaign_id=request.campaign_id,
             rows=[
@@ -103,11 +102,11 @@ class Reporter(Specialist):
                 }
                 for c in counts
             ],
-            treated=[sum(c.human_openers for c in treated), sum(c.delivered for c in treated)],
-            control=[sum(c.human_openers for c in control), sum(c.delivered for c in control)],
-            practice=[sum(c.human_openers for c in practice), sum(c.delivered for c in practice)],
-            treated_raw=sum(c.raw_openers for c in treated),
-            control_raw=sum(c.raw_openers for c in control),
+            treated=[treated.human_openers, treated.delivered],
+            control=[control.human_openers, control.delivered],
+            practice=[practice.human_openers, practice.delivered],
+            treated_raw=treated.raw_openers,
+            control_raw=control.raw_openers,
         )
 
     def act(self, brief: Brief) -> AgentResult:

@@ -16,7 +16,14 @@ from overture.data import CustomerStore
 from overture.data.metrics import audience_sql
 from overture.specialists.compliance import arm_group
 
-__all__ = ["ArmCounts", "PersonOutcomes", "campaign_counts", "person_outcomes"]
+__all__ = [
+    "ArmCounts",
+    "GroupTotals",
+    "PersonOutcomes",
+    "campaign_counts",
+    "group_totals",
+    "person_outcomes",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,29 @@ def campaign_counts(store: CustomerStore, campaign_id: str) -> list[ArmCounts]:
         ArmCounts(str(arm), str(seg), int(str(d)), int(str(h)), int(str(r)))
         for arm, seg, d, h, r in rows
     ]
+
+
+@dataclass(frozen=True)
+class GroupTotals:
+    """One group's delivered recipients and openers in a campaign, over every arm and segment."""
+
+    delivered: int = 0
+    human_openers: int = 0
+    raw_openers: int = 0
+
+
+def group_totals(counts: list[ArmCounts]) -> dict[str, GroupTotals]:
+    """``counts`` totalled by :func:`.compliance.arm_group` (every group present, maybe empty)."""
+    totals = {group: GroupTotals() for group in ("treated", "holdout", "practice")}
+    for c in counts:
+        group = arm_group(c.arm)
+        t = totals[group]
+        totals[group] = GroupTotals(
+            t.delivered + c.delivered,
+            t.human_openers + c.human_openers,
+            t.raw_openers + c.raw_openers,
+        )
+    return totals
 
 
 @dataclass(frozen=True, eq=False)
